@@ -1,0 +1,91 @@
+# The quickstart: an organisation's files, calendars and contacts in the
+# cloud in Germany, and a grammar checker on a server in its own office.
+#
+#   freecloud -C examples/quickstart validate
+#   freecloud -C examples/quickstart generate
+
+deployment "acme" {
+  description = "ACME's own cloud: Nextcloud in Falkenstein, LanguageTool in the office"
+}
+
+variable "domain" {
+  description = "The domain ACME's services live under"
+  type        = string
+  default     = "acme.example"
+
+  validation {
+    condition     = can(regex("^[a-z0-9.-]+\\.[a-z]+$", var.domain))
+    error_message = "The domain must be a DNS name like acme.example."
+  }
+}
+
+variable "admin_keys" {
+  description = "SSH public keys of the people who run the machines"
+  type        = list(string)
+  default = [
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHq0E7w7g2vJvKq0m5Q1wq3Zl2k1h8d5Yp0x9y3nQd4r alice@acme.example",
+  ]
+}
+
+locals {
+  acme_email = "hostmaster@${var.domain}"
+}
+
+# Data stays in the EU, with operators outside the reach of US law.
+# (Parsed now; enforced by plan.)
+sovereignty {
+  data_jurisdictions     = ["EU"]
+  forbidden_operator_law = ["US"]
+}
+
+provider "hetzner" "eu" {}          # token from HCLOUD_TOKEN
+provider "baremetal" "office" {}    # machines reached over SSH
+
+machine "web1" {
+  provider = provider.hetzner.eu
+  location = "fsn1"
+  size     = "cx32"
+  admins   = var.admin_keys
+  disks    = [{ name = "nextcloud", size = 100, mount = "/var/lib/nextcloud" }]
+}
+
+machine "nas1" {
+  provider = provider.baremetal.office
+  address  = "203.0.113.7"
+  country  = "DE"
+  admins   = var.admin_keys
+}
+
+service "proxy" {
+  profile = "reverse-proxy"
+  machine = machine.web1
+  with    = { acme_email = local.acme_email }
+}
+
+# Nextcloud brings PostgreSQL onto web1 by itself (its profile requires it).
+service "cloud" {
+  profile = "nextcloud"
+  machine = machine.web1
+  with = {
+    domain       = "cloud.${var.domain}"
+    max_upload   = "16G"
+    phone_region = "DE"
+  }
+}
+
+service "office-proxy" {
+  profile = "reverse-proxy"
+  machine = machine.nas1
+  with    = { acme_email = local.acme_email }
+}
+
+service "grammar" {
+  profile = "languagetool"
+  machine = machine.nas1
+  with    = { domain = "grammar.${var.domain}" }
+}
+
+output "nextcloud_url" {
+  description = "Where people log in"
+  value       = "https://${service.cloud.with.domain}"
+}

@@ -1,0 +1,409 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/freecloud/freecloud/profiles"
+	"github.com/hashicorp/hcl/v2"
+)
+
+// testCatalogue is a small catalogue so these tests do not depend on the
+// real profiles' parameters.
+func testCatalogue(t *testing.T) *profiles.Catalogue {
+	t.Helper()
+	cat, diags := profiles.Load(fstest.MapFS{
+		"web/site.hcl": {Data: []byte(`
+profile "site" {
+  summary  = "A test site"
+  category = "web"
+  module   = "services.nginx"
+  requires = ["db"]
+  param "domain" { type = string }
+  param "ports" {
+    type    = list(number)
+    default = [443]
+  }
+  nixos = { "services.nginx.enable" = true }
+}`)},
+		"databases/db.hcl": {Data: []byte(`
+profile "db" {
+  summary  = "A test database"
+  category = "databases"
+  module   = "services.postgresql"
+  nixos    = { "services.postgresql.enable" = true }
+}`)},
+	}, "testprofiles")
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	return cat
+}
+
+func writeDir(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const validBase = `deployment "acme" {}
+
+provider "hetzner" "eu" {}
+
+machine "web1" {
+  provider = provider.hetzner.eu
+  location = "fsn1"
+  size     = "cx32"
+}
+`
+
+func load(t *testing.T, files map[string]string, opts Options) (*Deployment, hcl.Diagnostics) {
+	t.Helper()
+	if opts.Catalogue == nil {
+		opts.Catalogue = testCatalogue(t)
+	}
+	dep, _, diags := Load(writeDir(t, files), opts)
+	return dep, diags
+}
+
+func TestLoadValid(t *testing.T) {
+	dep, diags := load(t, map[string]string{
+		"main.fc.hcl": validBase + `
+variable "domain" { default = "acme.example" }
+
+locals {
+  site = "www.${var.domain}"
+}
+
+service "www" {
+  profile = "site"
+  machine = machine.web1
+  with    = { domain = local.site, ports = ["80", 443] }
+}
+
+output "where" { value = "${service.www.machine} ${machine.web1.location}" }
+`,
+	}, Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if dep.Name != "acme" || len(dep.Machines) != 1 || len(dep.Services) != 1 {
+		t.Fatalf("unexpected model: %+v", dep)
+	}
+	s := dep.Services[0]
+	if s.Machine != dep.Machines[0] || s.Params["domain"].AsString() != "www.acme.example" {
+		t.Errorf("service not wired: %+v", s)
+	}
+	if got := s.Params["ports"].AsValueSlice(); len(got) != 2 || got[0].AsBigFloat().String() != "80" {
+		t.Errorf("ports not converted to list(number): %#v", s.Params["ports"])
+	}
+	if dep.Machines[0].Platform != "x86_64-linux" || dep.Machines[0].StateVersion != DefaultStateVersion {
+		t.Errorf("machine defaults: %+v", dep.Machines[0])
+	}
+	if got := dep.Outputs[0].Value.AsString(); got != "web1 fsn1" {
+		t.Errorf("output = %q", got)
+	}
+}
+
+func TestLoadJSONSyntax(t *testing.T) {
+	dep, diags := load(t, map[string]string{
+		"main.fc.json": `{
+  "deployment": {"acme": {}},
+  "provider": {"baremetal": {"office": {}}},
+  "machine": {"nas1": {"provider": "${provider.baremetal.office}", "address": "203.0.113.7", "country": "DE"}},
+  "service": {"db": {"profile": "db", "machine": "${machine.nas1}"}}
+}`,
+	}, Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if dep.Machines[0].Country != "DE" || dep.Services[0].Profile.Name != "db" {
+		t.Fatalf("unexpected model: %+v %+v", dep.Machines[0], dep.Services[0])
+	}
+}
+
+// TestLoadErrors covers the bad inputs an operator will write. Each case
+// names the file:line the error must point at and words the message must
+// contain.
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		opts  Options
+		at    string // file:line of the first error
+		want  []string
+	}{
+		{
+			name:  "syntax error",
+			files: map[string]string{"main.fc.hcl": "deployment \"acme\" {\n  description = \n}\n"},
+			at:    "main.fc.hcl:2",
+			want:  []string{"Invalid expression"},
+		},
+		{
+			name:  "unknown block",
+			files: map[string]string{"main.fc.hcl": validBase + "\nmachin \"web2\" {}\n"},
+			at:    "main.fc.hcl:11",
+			want:  []string{`Did you mean "machine"?`},
+		},
+		{
+			name: "unknown attribute",
+			files: map[string]string{"main.fc.hcl": `deployment "acme" {}
+provider "hetzner" "eu" {}
+machine "web1" {
+  provider = provider.hetzner.eu
+  location = "fsn1"
+  sise     = "cx32"
+}`},
+			at:   "main.fc.hcl:6",
+			want: []string{`Did you mean "size"?`},
+		},
+		{
+			name: "duplicate machine across files",
+			files: map[string]string{
+				"a.fc.hcl": validBase,
+				"b.fc.hcl": "machine \"web1\" {\n  provider = provider.hetzner.eu\n  location = \"nbg1\"\n  size = \"cx22\"\n}\n",
+			},
+			at:   "b.fc.hcl:1",
+			want: []string{"machine.web1 is already declared at ", "a.fc.hcl:5."},
+		},
+		{
+			name: "service on a missing machine",
+			files: map[string]string{"main.fc.hcl": validBase + `
+service "data" {
+  profile = "db"
+  machine = machine.web2
+}`},
+			at:   "main.fc.hcl:13",
+			want: []string{`No machine "web2" is declared. Did you mean "web1"?`},
+		},
+		{
+			name: "unknown profile",
+			files: map[string]string{"main.fc.hcl": validBase + `
+service "data" {
+  profile = "dbb"
+  machine = machine.web1
+}`},
+			at:   "main.fc.hcl:12",
+			want: []string{`There is no profile "dbb"`, `Did you mean "db"?`},
+		},
+		{
+			name: "missing required param",
+			files: map[string]string{"main.fc.hcl": validBase + `
+service "www" {
+  profile = "site"
+  machine = machine.web1
+}`},
+			at:   "main.fc.hcl:11",
+			want: []string{`needs parameter "domain" (string)`},
+		},
+		{
+			name: "mistyped param",
+			files: map[string]string{"main.fc.hcl": validBase + `
+service "www" {
+  profile = "site"
+  machine = machine.web1
+  with = {
+    domain = "x.example"
+    ports  = "443"
+  }
+}`},
+			at:   "main.fc.hcl:16",
+			want: []string{`Parameter "ports" of profile "site" must be list(number)`},
+		},
+		{
+			name: "misspelled param",
+			files: map[string]string{"main.fc.hcl": validBase + `
+service "www" {
+  profile = "site"
+  machine = machine.web1
+  with    = { domian = "x.example" }
+}`},
+			at:   "main.fc.hcl:14",
+			want: []string{`no parameter "domian". Did you mean "domain"?`},
+		},
+		{
+			name: "cyclic locals",
+			files: map[string]string{"main.fc.hcl": validBase + `
+locals {
+  a = local.b
+  b = local.c
+  c = local.a
+}`},
+			at:   "main.fc.hcl:12",
+			want: []string{"local.a → local.b → local.c → local.a"},
+		},
+		{
+			name:  "variable without value",
+			files: map[string]string{"main.fc.hcl": validBase + "\nvariable \"domain\" { type = string }\n"},
+			at:    "main.fc.hcl:11",
+			want:  []string{"var.domain has no default", "FREECLOUD_VAR_domain"},
+		},
+		{
+			name:  "invalid hostname",
+			files: map[string]string{"main.fc.hcl": "deployment \"acme\" {}\nprovider \"hetzner\" \"eu\" {}\nmachine \"Web_1\" {\n  provider = provider.hetzner.eu\n}\n"},
+			at:    "main.fc.hcl:3",
+			want:  []string{`"Web_1" is not a valid host name`},
+		},
+		{
+			name: "file escaping the directory",
+			files: map[string]string{"main.fc.hcl": validBase + `
+locals {
+  key = file("../../etc/passwd")
+}`},
+			at:   "main.fc.hcl:12",
+			want: []string{"escapes the deployment directory"},
+		},
+		{
+			name:  "no deployment block",
+			files: map[string]string{"main.fc.hcl": "provider \"hetzner\" \"eu\" {}\n"},
+			want:  []string{`deployment "acme" {}`},
+		},
+		{
+			name: "missing provider attributes",
+			files: map[string]string{"main.fc.hcl": `deployment "acme" {}
+provider "baremetal" "office" {}
+machine "nas1" {
+  provider = provider.baremetal.office
+}`},
+			at:   "main.fc.hcl:3",
+			want: []string{`needs "address"`},
+		},
+		{
+			name:  "unknown provider type",
+			files: map[string]string{"main.fc.hcl": "deployment \"acme\" {}\nprovider \"hetzer\" \"eu\" {}\n"},
+			at:    "main.fc.hcl:2",
+			want:  []string{`Did you mean "hetzner"?`},
+		},
+		{
+			name: "sensitive value into a service",
+			files: map[string]string{"main.fc.hcl": validBase + `
+variable "token" {
+  default   = "s3cret-canary"
+  sensitive = true
+}
+service "www" {
+  profile = "site"
+  machine = machine.web1
+  with    = { domain = var.token }
+}`},
+			at:   "main.fc.hcl:18",
+			want: []string{"world-readable Nix store"},
+		},
+		{
+			name: "failed validation",
+			files: map[string]string{"main.fc.hcl": validBase + `
+variable "domain" {
+  default = "localhost"
+  validation {
+    condition     = can(regex("\\.", var.domain))
+    error_message = "The domain must be a public DNS name."
+  }
+}`},
+			at:   "main.fc.hcl:12",
+			want: []string{"The domain must be a public DNS name."},
+		},
+		{
+			name:  "value for undeclared variable",
+			files: map[string]string{"main.fc.hcl": validBase + "\nvariable \"domain\" { default = \"x\" }\n"},
+			opts:  Options{VarArgs: []VarArg{{Assignment: "domian=y"}}},
+			want:  []string{`No variable "domian" is declared. Did you mean "domain"?`},
+		},
+		{
+			name: "private key as admin",
+			files: map[string]string{"main.fc.hcl": `deployment "acme" {}
+provider "hetzner" "eu" {}
+machine "web1" {
+  provider = provider.hetzner.eu
+  location = "fsn1"
+  size     = "cx22"
+  admins   = ["-----BEGIN OPENSSH PRIVATE KEY----- abc"]
+}`},
+			at:   "main.fc.hcl:7",
+			want: []string{"Never a private key"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, diags := load(t, tt.files, tt.opts)
+			if !diags.HasErrors() {
+				t.Fatal("no error")
+			}
+			first := firstError(diags)
+			if tt.at != "" {
+				if first.Subject == nil {
+					t.Fatalf("error has no source range: %s", first.Error())
+				}
+				if got := rangeAt(first.Subject); got != tt.at {
+					t.Errorf("error at %s, want %s: %s", got, tt.at, first.Error())
+				}
+			}
+			text := first.Summary + ": " + first.Detail
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("error %q does not contain %q", text, w)
+				}
+			}
+		})
+	}
+}
+
+func firstError(diags hcl.Diagnostics) *hcl.Diagnostic {
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			return d
+		}
+	}
+	return nil
+}
+
+func rangeAt(r *hcl.Range) string {
+	return filepath.Base(r.Filename) + ":" + strconv.Itoa(r.Start.Line)
+}
+
+// TestVariablePrecedence follows Terraform: default < environment <
+// *.auto.fcvars (in name order) < -var / -var-file in command-line order.
+func TestVariablePrecedence(t *testing.T) {
+	files := map[string]string{
+		"main.fc.hcl": validBase + `
+variable "a" { default = "default" }
+variable "b" { default = "default" }
+variable "c" { default = "default" }
+variable "d" { default = "default" }
+variable "e" { default = "default" }
+variable "n" { type = number }
+output "all" { value = "${var.a} ${var.b} ${var.c} ${var.d} ${var.e} ${var.n}" }
+`,
+		"1.auto.fcvars": "b = \"auto1\"\nc = \"auto1\"\nd = \"auto1\"\n",
+		"2.auto.fcvars": "c = \"auto2\"\n",
+		"extra.fcvars":  "d = \"file\"\ne = \"file\"\n",
+	}
+	dir := writeDir(t, files)
+	dep, _, diags := Load(dir, Options{
+		Catalogue: testCatalogue(t),
+		Environ:   []string{"FREECLOUD_VAR_a=env", "FREECLOUD_VAR_b=env", "FREECLOUD_VAR_n=42", "OTHER=x"},
+		VarArgs: []VarArg{
+			{Assignment: "e=flag"},
+			{File: filepath.Join(dir, "extra.fcvars")},
+		},
+	})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	// e: -var comes first on the command line, -var-file after it wins.
+	if got, want := dep.Outputs[0].Value.AsString(), "env auto1 auto2 file file 42"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

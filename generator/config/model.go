@@ -1,0 +1,139 @@
+// Package config loads a deployment directory (*.fc.hcl and *.fc.json files)
+// into a typed, fully evaluated model: variables resolved, locals and
+// references evaluated in dependency order, machines and services checked
+// against their provider kinds and profiles. Every problem comes back as an
+// hcl.Diagnostic pointing at the exact source range.
+package config
+
+import (
+	"github.com/freecloud/freecloud/profiles"
+	"github.com/freecloud/freecloud/providers"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// A Deployment is everything one directory of deployment files describes.
+type Deployment struct {
+	Name        string
+	Description string
+	Dir         string
+	Variables   []*Variable
+	Providers   []*Provider
+	Machines    []*Machine
+	Services    []*Service
+	Sovereignty *Sovereignty
+	Outputs     []*Output
+	DeclRange   hcl.Range
+}
+
+// A Variable is an input of the deployment with its resolved value.
+type Variable struct {
+	Name        string
+	Description string
+	Type        cty.Type
+	Sensitive   bool
+	// Value carries the Sensitive mark when the variable is sensitive, so
+	// that it can be traced wherever it flows.
+	Value     cty.Value
+	DeclRange hcl.Range
+}
+
+// A Provider is one configured provider, `provider "<type>" "<name>"`.
+type Provider struct {
+	Type      string
+	Name      string
+	Kind      *providers.Kind
+	DeclRange hcl.Range
+}
+
+// Address is how the provider is referred to: provider.<type>.<name>.
+func (p *Provider) Address() string { return "provider." + p.Type + "." + p.Name }
+
+// A Machine is one host.
+type Machine struct {
+	Name     string
+	Provider *Provider
+	// Location is the provider's location (Hetzner location, AWS region or
+	// availability zone); empty on bare metal.
+	Location string
+	Size     string
+	// Country is the ISO 3166-1 alpha-2 code of a bare-metal machine.
+	Country string
+	Address string
+	// Admins are SSH public keys allowed to log in as root.
+	Admins []string
+	Disks  []Disk
+	Labels map[string]string
+	// StateVersion is NixOS's system.stateVersion. It decides on-disk data
+	// formats, so it stays fixed for the life of the machine, moves included.
+	StateVersion string
+	// Platform is the Nix system, e.g. x86_64-linux, derived from the
+	// provider kind and size.
+	Platform string
+	// Ranges holds the source range of every attribute that was set, for
+	// later checks that point at a line (e.g. a location that breaks the
+	// sovereignty policy).
+	Ranges    map[string]hcl.Range
+	DeclRange hcl.Range
+}
+
+// A Disk is a data disk of a machine.
+type Disk struct {
+	Name string
+	// SizeGB is the size to provision on cloud providers.
+	SizeGB int
+	// Device is the block device on bare metal, e.g. /dev/sdb.
+	Device string
+	// Mount is where the disk is mounted; defaults to /mnt/<name>.
+	Mount string
+}
+
+// A Service is one profile instance on one machine.
+type Service struct {
+	Name    string
+	Profile *profiles.Profile
+	Machine *Machine
+	// Params holds every parameter of the profile, defaults filled in and
+	// converted to the declared types.
+	Params    map[string]cty.Value
+	Ranges    map[string]hcl.Range
+	DeclRange hcl.Range
+}
+
+// Sovereignty is the deployment's policy on where data may live and whose
+// law may reach it. It is carried in the model; it is enforced by plan.
+type Sovereignty struct {
+	DataJurisdictions    []string
+	ForbiddenOperatorLaw []string
+	DeclRange            hcl.Range
+}
+
+// An Output is a named value the deployment reports.
+type Output struct {
+	Name        string
+	Description string
+	Value       cty.Value
+	Sensitive   bool
+	DeclRange   hcl.Range
+}
+
+// Machine returns the named machine, or nil.
+func (d *Deployment) Machine(name string) *Machine {
+	for _, m := range d.Machines {
+		if m.Name == name {
+			return m
+		}
+	}
+	return nil
+}
+
+// ServicesOn returns the services declared on a machine, in name order.
+func (d *Deployment) ServicesOn(m *Machine) []*Service {
+	var out []*Service
+	for _, s := range d.Services {
+		if s.Machine == m {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,402 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/freecloud/freecloud/generator/lang"
+	"github.com/freecloud/freecloud/providers"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// hostnameRe is one DNS label (RFC 1123), lowercase: machine names become
+// host names, and deployment names label cloud resources.
+var hostnameRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// serviceNameRe: service names become systemd unit and directory names.
+var serviceNameRe = regexp.MustCompile(`^[a-z][a-z0-9]*([_-][a-z0-9]+)*$`)
+
+// DefaultStateVersion is the system.stateVersion of new machines: the NixOS
+// release the generated flake pins.
+const DefaultStateVersion = "26.05"
+
+var machineSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "provider", Required: true},
+		{Name: "location"},
+		{Name: "size"},
+		{Name: "country"},
+		{Name: "address"},
+		{Name: "admins"},
+		{Name: "disks"},
+		{Name: "labels"},
+		{Name: "state_version"},
+	},
+}
+
+var serviceSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "profile", Required: true},
+		{Name: "machine", Required: true},
+		{Name: "with"},
+	},
+}
+
+var sovereigntySchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "data_jurisdictions"},
+		{Name: "forbidden_operator_law"},
+	},
+}
+
+var outputSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "value", Required: true},
+		{Name: "description"},
+		{Name: "sensitive"},
+	},
+}
+
+var diskType = cty.List(cty.ObjectWithOptionalAttrs(map[string]cty.Type{
+	"name":   cty.String,
+	"size":   cty.Number,
+	"device": cty.String,
+	"mount":  cty.String,
+}, []string{"size", "device", "mount"}))
+
+func (l *loader) addLocal(attr *hcl.Attribute) {
+	l.addNode(&node{
+		addr: "local." + attr.Name, kind: "local", name: attr.Name, rng: attr.Range,
+		exprs: []hcl.Expression{attr.Expr},
+		eval: func(ctx *hcl.EvalContext) (cty.Value, bool) {
+			v, diags := attr.Expr.Value(ctx)
+			l.diags = append(l.diags, diags...)
+			return v, !diags.HasErrors()
+		},
+	})
+}
+
+func (l *loader) addProvider(b *hcl.Block) {
+	typ, name := b.Labels[0], b.Labels[1]
+	kind, ok := providers.Lookup(typ)
+	if !ok {
+		l.diags = append(l.diags, errorf(b.LabelRanges[0], "Unknown provider type",
+			"freecloud has no provider %q. It knows %s.%s", typ, strings.Join(providers.Types(), ", "), lang.DidYouMean(typ, providers.Types())))
+		return
+	}
+	if !hclsyntax.ValidIdentifier(name) {
+		l.diags = append(l.diags, errorf(b.LabelRanges[1], "Invalid provider name",
+			"%q: provider names are identifiers, like \"eu\" or \"office\".", name))
+		return
+	}
+	_, diags := b.Body.Content(&hcl.BodySchema{})
+	l.diags = append(l.diags, diags...)
+	p := &Provider{Type: typ, Name: name, Kind: kind, DeclRange: b.DefRange}
+	value := providerValue(p)
+	l.addNode(&node{
+		addr: p.Address(), kind: "provider", name: name, typ: typ, rng: b.DefRange,
+		eval: func(*hcl.EvalContext) (cty.Value, bool) { return value, true },
+	})
+	l.dep.Providers = append(l.dep.Providers, p)
+}
+
+// providerValue is what provider.<type>.<name> evaluates to.
+func providerValue(p *Provider) cty.Value {
+	return cty.ObjectVal(map[string]cty.Value{"type": cty.StringVal(p.Type), "name": cty.StringVal(p.Name)})
+}
+
+func (l *loader) addMachine(b *hcl.Block) {
+	name := b.Labels[0]
+	if !hostnameRe.MatchString(name) {
+		l.diags = append(l.diags, errorf(b.LabelRanges[0], "Invalid machine name",
+			"%q is not a valid host name: use lowercase letters, digits and dashes (at most 63, not starting or ending with a dash), like \"web1\".", name))
+		return
+	}
+	content, diags := b.Body.Content(machineSchema)
+	l.diags = append(l.diags, diags...)
+	if diags.HasErrors() {
+		return
+	}
+	attrs := sortedAttrs(content.Attributes)
+	exprs := make([]hcl.Expression, len(attrs))
+	for i, a := range attrs {
+		exprs[i] = a.Expr
+	}
+	l.addNode(&node{
+		addr: "machine." + name, kind: "machine", name: name, rng: b.DefRange, exprs: exprs,
+		eval: func(ctx *hcl.EvalContext) (cty.Value, bool) {
+			m, ok := l.decodeMachine(name, b, content.Attributes, ctx)
+			if !ok {
+				return cty.NilVal, false
+			}
+			l.dep.Machines = append(l.dep.Machines, m)
+			return machineValue(m), true
+		},
+	})
+}
+
+func (l *loader) decodeMachine(name string, b *hcl.Block, attrs hcl.Attributes, ctx *hcl.EvalContext) (*Machine, bool) {
+	m := &Machine{Name: name, DeclRange: b.DefRange, Ranges: map[string]hcl.Range{}, StateVersion: DefaultStateVersion, Labels: map[string]string{}}
+	ok := true
+	for _, attr := range attrs {
+		m.Ranges[attr.Name] = attr.Expr.Range()
+	}
+	m.Provider, ok = l.providerFrom(attrs["provider"], ctx)
+	for _, s := range []struct {
+		name   string
+		target *string
+	}{{"location", &m.Location}, {"size", &m.Size}, {"country", &m.Country}, {"address", &m.Address}, {"state_version", &m.StateVersion}} {
+		if v, good := l.evalAs(attrs[s.name], ctx, cty.String); !good {
+			ok = false
+		} else if !v.IsNull() {
+			*s.target = v.AsString()
+		}
+	}
+	if v, good := l.evalAs(attrs["admins"], ctx, cty.List(cty.String)); !good {
+		ok = false
+	} else if !v.IsNull() {
+		for _, key := range v.AsValueSlice() {
+			if key.IsNull() || !validPublicKey(key.AsString()) {
+				l.diags = append(l.diags, errorf(attrs["admins"].Expr.Range(), "Invalid SSH public key",
+					"admins holds SSH public keys, one line each, like \"ssh-ed25519 AAAA... alice@laptop\". Never a private key: it would be published in the Nix store."))
+				ok = false
+				continue
+			}
+			m.Admins = append(m.Admins, strings.TrimSpace(key.AsString()))
+		}
+	}
+	if v, good := l.evalAs(attrs["labels"], ctx, cty.Map(cty.String)); !good {
+		ok = false
+	} else if !v.IsNull() {
+		for k, val := range v.AsValueMap() {
+			m.Labels[k] = val.AsString()
+		}
+	}
+	if v, good := l.evalAs(attrs["disks"], ctx, diskType); !good {
+		ok = false
+	} else if !v.IsNull() {
+		disks, good := l.decodeDisks(v, attrs["disks"].Expr.Range())
+		ok = ok && good
+		m.Disks = disks
+	}
+	if m.Provider != nil {
+		ok = l.checkMachineForKind(m, attrs) && ok
+		m.Platform = m.Provider.Kind.Platform(m.Size)
+	}
+	if m.Country != "" && !regexp.MustCompile(`^[A-Z]{2}$`).MatchString(m.Country) {
+		l.diags = append(l.diags, errorf(m.Ranges["country"], "Invalid country",
+			"%q: country is an ISO 3166-1 alpha-2 code in capitals, like \"DE\".", m.Country))
+		ok = false
+	}
+	return m, ok
+}
+
+// checkMachineForKind checks the attributes a provider kind requires and
+// warns about ones it ignores.
+func (l *loader) checkMachineForKind(m *Machine, attrs hcl.Attributes) bool {
+	ok := true
+	kind := m.Provider.Kind
+	for _, req := range kind.Required {
+		if _, set := attrs[req]; !set {
+			l.diags = append(l.diags, errorf(m.DeclRange, "Missing machine attribute",
+				"machine %q runs on %s, which needs %q. Add %s = ... to the machine.", m.Name, m.Provider.Address(), req, req))
+			ok = false
+		}
+	}
+	for _, irr := range kind.Irrelevant {
+		if attr, set := attrs[irr]; set {
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "Attribute has no effect on this provider",
+				Detail:   fmt.Sprintf("%s is not used for %s machines; remove it to avoid confusion.", irr, kind.Type),
+				Subject:  attr.Expr.Range().Ptr(),
+			})
+		}
+	}
+	return ok
+}
+
+func (l *loader) decodeDisks(v cty.Value, rng hcl.Range) ([]Disk, bool) {
+	var disks []Disk
+	ok := true
+	seen := map[string]bool{}
+	for _, d := range v.AsValueSlice() {
+		disk := Disk{Name: stringAttr(d, "name"), Device: stringAttr(d, "device"), Mount: stringAttr(d, "mount")}
+		if size := d.GetAttr("size"); !size.IsNull() {
+			n, acc := size.AsBigFloat().Int64()
+			if acc != 0 || n < 1 {
+				l.diags = append(l.diags, errorf(rng, "Invalid disk size", "disk %q: size is a whole number of gigabytes, at least 1.", disk.Name))
+				ok = false
+			}
+			disk.SizeGB = int(n)
+		}
+		if !serviceNameRe.MatchString(disk.Name) || seen[disk.Name] {
+			l.diags = append(l.diags, errorf(rng, "Invalid disk name",
+				"disk %q: disk names are unique per machine and made of lowercase letters, digits and dashes; they label the file system.", disk.Name))
+			ok = false
+		}
+		seen[disk.Name] = true
+		if disk.Mount == "" {
+			disk.Mount = "/mnt/" + disk.Name
+		}
+		if !strings.HasPrefix(disk.Mount, "/") {
+			l.diags = append(l.diags, errorf(rng, "Invalid mount point", "disk %q: mount is an absolute path, like \"/srv/data\".", disk.Name))
+			ok = false
+		}
+		disks = append(disks, disk)
+	}
+	sort.Slice(disks, func(i, j int) bool { return disks[i].Name < disks[j].Name })
+	return disks, ok
+}
+
+func stringAttr(obj cty.Value, name string) string {
+	v := obj.GetAttr(name)
+	if v.IsNull() {
+		return ""
+	}
+	return v.AsString()
+}
+
+func validPublicKey(key string) bool {
+	fields := strings.Fields(key)
+	if len(fields) < 2 || strings.Contains(key, "PRIVATE KEY") || strings.Contains(key, "\n") {
+		return false
+	}
+	typ := fields[0]
+	return strings.HasPrefix(typ, "ssh-") || strings.HasPrefix(typ, "ecdsa-sha2-") || strings.HasPrefix(typ, "sk-")
+}
+
+// providerFrom reads a machine's provider attribute: a reference such as
+// provider.hetzner.eu (or a value that holds one).
+func (l *loader) providerFrom(attr *hcl.Attribute, ctx *hcl.EvalContext) (*Provider, bool) {
+	v, diags := attr.Expr.Value(ctx)
+	l.diags = append(l.diags, diags...)
+	if diags.HasErrors() {
+		return nil, false
+	}
+	if !v.IsNull() && v.Type().IsObjectType() && v.Type().HasAttribute("type") && v.Type().HasAttribute("name") {
+		typ, name := v.GetAttr("type"), v.GetAttr("name")
+		for _, p := range l.dep.Providers {
+			if typ.Equals(cty.StringVal(p.Type)).True() && name.Equals(cty.StringVal(p.Name)).True() {
+				return p, true
+			}
+		}
+	}
+	l.diags = append(l.diags, errorf(attr.Expr.Range(), "Invalid provider",
+		"provider refers to a provider block, like provider = provider.hetzner.eu."))
+	return nil, false
+}
+
+func machineValue(m *Machine) cty.Value {
+	admins := make([]cty.Value, len(m.Admins))
+	for i, a := range m.Admins {
+		admins[i] = cty.StringVal(a)
+	}
+	labels := map[string]cty.Value{}
+	for k, v := range m.Labels {
+		labels[k] = cty.StringVal(v)
+	}
+	return cty.ObjectVal(map[string]cty.Value{
+		"name":          cty.StringVal(m.Name),
+		"provider":      providerValue(m.Provider),
+		"location":      cty.StringVal(m.Location),
+		"size":          cty.StringVal(m.Size),
+		"country":       cty.StringVal(m.Country),
+		"address":       cty.StringVal(m.Address),
+		"admins":        cty.TupleVal(admins),
+		"labels":        cty.ObjectVal(labels),
+		"state_version": cty.StringVal(m.StateVersion),
+		"platform":      cty.StringVal(m.Platform),
+	})
+}
+
+// evalAs evaluates an optional attribute and converts it to ty. A missing
+// attribute gives a null value. Sensitive values are refused: everything
+// decoded here ends up in generated files or provider requests.
+func (l *loader) evalAs(attr *hcl.Attribute, ctx *hcl.EvalContext, ty cty.Type) (cty.Value, bool) {
+	if attr == nil {
+		return cty.NullVal(ty), true
+	}
+	v, diags := attr.Expr.Value(ctx)
+	l.diags = append(l.diags, diags...)
+	if diags.HasErrors() {
+		return cty.NilVal, false
+	}
+	if v.ContainsMarked() {
+		l.diags = append(l.diags, errorf(attr.Expr.Range(), "Sensitive value not allowed here",
+			"%s would be written into the generated flake, which lands in the world-readable Nix store. Pass secrets to services as profile secrets instead.", attr.Name))
+		return cty.NilVal, false
+	}
+	converted, err := convert.Convert(v, ty)
+	if err != nil {
+		l.diags = append(l.diags, errorf(attr.Expr.Range(), "Invalid value for "+attr.Name,
+			"%s must be %s: %s.", attr.Name, typeexpr.TypeString(ty), err))
+		return cty.NilVal, false
+	}
+	return converted, true
+}
+
+func (l *loader) decodeSovereignty(blocks hcl.Blocks) {
+	if len(blocks) == 0 {
+		return
+	}
+	for _, extra := range blocks[1:] {
+		l.diags = append(l.diags, errorf(extra.DefRange, "Duplicate sovereignty block",
+			"A deployment has one sovereignty policy; the first is at %s.", at(blocks[0].DefRange)))
+	}
+	content, diags := blocks[0].Body.Content(sovereigntySchema)
+	l.diags = append(l.diags, diags...)
+	s := &Sovereignty{DeclRange: blocks[0].DefRange}
+	ctx := l.contextFor(nil, l.varObject())
+	for _, f := range []struct {
+		name   string
+		target *[]string
+	}{{"data_jurisdictions", &s.DataJurisdictions}, {"forbidden_operator_law", &s.ForbiddenOperatorLaw}} {
+		v, ok := l.evalAs(content.Attributes[f.name], ctx, cty.List(cty.String))
+		if ok && !v.IsNull() {
+			for _, item := range v.AsValueSlice() {
+				if !item.IsNull() {
+					*f.target = append(*f.target, item.AsString())
+				}
+			}
+		}
+	}
+	l.dep.Sovereignty = s
+}
+
+func (l *loader) decodeOutput(b *hcl.Block) {
+	name := b.Labels[0]
+	if !l.declare("output."+name, "output", b.DefRange) {
+		return
+	}
+	content, diags := b.Body.Content(outputSchema)
+	l.diags = append(l.diags, diags...)
+	if diags.HasErrors() {
+		return
+	}
+	o := &Output{Name: name, DeclRange: b.DefRange}
+	value := content.Attributes["value"]
+	deps := l.references(value.Expr)
+	if ctx := l.contextFor(deps, l.varObject()); ctx != nil {
+		v, diags := value.Expr.Value(ctx)
+		l.diags = append(l.diags, diags...)
+		o.Value = v
+	}
+	if v, ok := l.evalAs(content.Attributes["description"], nil, cty.String); ok && !v.IsNull() {
+		o.Description = v.AsString()
+	}
+	if v, ok := l.evalAs(content.Attributes["sensitive"], nil, cty.Bool); ok && !v.IsNull() {
+		o.Sensitive = v.True()
+	}
+	if o.Value != cty.NilVal && o.Value.ContainsMarked() && !o.Sensitive {
+		l.diags = append(l.diags, errorf(value.Expr.Range(), "Output refers to a sensitive value",
+			"output %q shows a sensitive value; add sensitive = true so it is never printed.", name))
+	}
+	l.dep.Outputs = append(l.dep.Outputs, o)
+}

@@ -1,0 +1,54 @@
+# Provider layer: a generic x86_64 server (or a VM that looks like one),
+# booting through UEFI.
+#
+# Disk layout the installer creates on the boot disk (GPT):
+#   512 MiB  EFI system partition, FAT32, filesystem label "boot" -> /boot
+#   rest     ext4, filesystem label "nixos"                       -> /
+# Networking: DHCP on every Ethernet interface.
+# Checked against nixpkgs 4aa6836a648ca76c68866decf0c8965e36ec2a3b.
+{ lib, pkgs, ... }:
+{
+  # NIC and storage firmware from linux-firmware.
+  hardware.enableRedistributableFirmware = true;
+  # Microcode for whichever CPU vendor it is; the kernel loads the matching one.
+  hardware.cpu.intel.updateMicrocode = lib.mkIf pkgs.stdenv.hostPlatform.isx86 true;
+  hardware.cpu.amd.updateMicrocode = lib.mkIf pkgs.stdenv.hostPlatform.isx86 true;
+
+  # Storage controllers beyond NixOS's defaults (SATA, NVMe, USB HID):
+  # server RAID/HBA cards, USB disks, and virtio for hypervisors.
+  boot.initrd.availableKernelModules = [
+    "megaraid_sas"
+    "mpt3sas"
+    "hpsa"
+    "smartpqi"
+    "aacraid"
+    "usb_storage"
+    "uas"
+    "virtio_pci"
+    "virtio_blk"
+    "virtio_scsi"
+  ];
+
+  boot.loader.systemd-boot = {
+    enable = true;
+    configurationLimit = 10; # keep the ESP from filling up
+    editor = false; # no init=/bin/sh from the console
+  };
+  boot.loader.efi.canTouchEfiVariables = true;
+
+  fileSystems."/" = {
+    device = "/dev/disk/by-label/nixos";
+    fsType = "ext4";
+  };
+  fileSystems."/boot" = {
+    device = "/dev/disk/by-label/boot";
+    fsType = "vfat";
+    options = [
+      "fmask=0077"
+      "dmask=0077"
+    ];
+  };
+
+  networking.useNetworkd = true;
+  networking.useDHCP = true;
+}

@@ -1,0 +1,310 @@
+package profiles
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/freecloud/freecloud/generator/lang"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+var fileSchema = &hcl.BodySchema{
+	Blocks: []hcl.BlockHeaderSchema{{Type: "profile", LabelNames: []string{"name"}}},
+}
+
+var profileSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "summary", Required: true},
+		{Name: "category", Required: true},
+		{Name: "module", Required: true},
+		{Name: "source"},
+		{Name: "requires"},
+		{Name: "example"},
+		{Name: "nixos", Required: true},
+	},
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "param", LabelNames: []string{"name"}},
+		{Type: "secret", LabelNames: []string{"name"}},
+		{Type: "state"},
+		{Type: "expose", LabelNames: []string{"name"}},
+	},
+}
+
+var paramSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "type", Required: true},
+		{Name: "default"},
+		{Name: "description"},
+	},
+}
+
+var secretSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "generate", Required: true},
+		{Name: "length"},
+		{Name: "owner"},
+		{Name: "group"},
+		{Name: "mode"},
+		{Name: "before"},
+	},
+}
+
+var stateSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "paths"}, {Name: "databases"}},
+}
+
+var exposeSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "port", Required: true},
+		{Name: "protocol"},
+		{Name: "public"},
+	},
+}
+
+// Names are used in unit names, file paths and Nix attribute names, so they
+// are kept to a small, safe alphabet.
+var nameRe = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+
+var secretRules = []string{"password", "hex", "base64"}
+
+// decodeFile decodes one parsed profile file. name is the file's path inside
+// the catalogue (<category>/<name>.hcl), which the profile must match so that
+// the catalogue stays navigable.
+func decodeFile(file *hcl.File, name string) (*Profile, hcl.Diagnostics) {
+	content, diags := file.Body.Content(fileSchema)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	if len(content.Blocks) != 1 {
+		return nil, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "One profile per file",
+			Detail:   fmt.Sprintf("A profile file holds exactly one profile block; this one has %d.", len(content.Blocks)),
+			Subject:  file.Body.MissingItemRange().Ptr(),
+		})
+	}
+	block := content.Blocks[0]
+	p := &Profile{Name: block.Labels[0], File: block.DefRange.Filename, DeclRange: block.DefRange, Example: cty.NilVal}
+
+	category, base := path.Split(name)
+	category = strings.TrimSuffix(category, "/")
+	if want := strings.TrimSuffix(base, ".hcl"); p.Name != want {
+		diags = append(diags, errorAt(block.LabelRanges[0], "Profile name does not match its file",
+			fmt.Sprintf("The profile in %s must be named %q, after its file, so authors and operators find it.", name, want)))
+	}
+	if !nameRe.MatchString(p.Name) {
+		diags = append(diags, errorAt(block.LabelRanges[0], "Invalid profile name",
+			"Profile names are lowercase words joined by dashes, like \"reverse-proxy\"."))
+	}
+
+	body, moreDiags := block.Body.Content(profileSchema)
+	diags = append(diags, moreDiags...)
+	if body == nil {
+		return nil, diags
+	}
+	diags = append(diags, decodeAttr(body.Attributes["summary"], &p.Summary)...)
+	diags = append(diags, decodeAttr(body.Attributes["category"], &p.Category)...)
+	diags = append(diags, decodeAttr(body.Attributes["module"], &p.Module)...)
+	diags = append(diags, decodeAttr(body.Attributes["source"], &p.Source)...)
+	diags = append(diags, decodeAttr(body.Attributes["requires"], &p.Requires)...)
+	if attr := body.Attributes["category"]; attr != nil && category != "" && p.Category != category {
+		diags = append(diags, errorAt(attr.Expr.Range(), "Category does not match the directory",
+			fmt.Sprintf("The profile lives in %s/ but says category = %q; move the file or fix the category.", category, p.Category)))
+	}
+	if attr := body.Attributes["example"]; attr != nil {
+		v, d := attr.Expr.Value(nil)
+		diags = append(diags, d...)
+		if !d.HasErrors() && !v.IsNull() && !v.Type().IsObjectType() && !v.Type().IsMapType() {
+			diags = append(diags, errorAt(attr.Expr.Range(), "Invalid example", "example is a map of parameters, like { domain = \"cloud.example.org\" }."))
+		} else {
+			p.Example = v
+		}
+	}
+	if attr := body.Attributes["nixos"]; attr != nil {
+		p.NixOS = attr.Expr
+	}
+
+	seen := map[string]hcl.Range{}
+	for _, b := range body.Blocks {
+		if b.Type != "state" {
+			key := b.Type + " " + b.Labels[0]
+			if prev, dup := seen[key]; dup {
+				diags = append(diags, errorAt(b.LabelRanges[0], "Duplicate "+b.Type,
+					fmt.Sprintf("%s %q is already declared at %s.", b.Type, b.Labels[0], prev)))
+				continue
+			}
+			seen[key] = b.DefRange
+		}
+		switch b.Type {
+		case "param":
+			param, d := decodeParam(b)
+			diags = append(diags, d...)
+			if param != nil {
+				p.Params = append(p.Params, param)
+			}
+		case "secret":
+			secret, d := decodeSecret(b)
+			diags = append(diags, d...)
+			p.Secrets = append(p.Secrets, secret)
+		case "state":
+			if p.State != nil {
+				diags = append(diags, errorAt(b.DefRange, "Duplicate state block", "A profile has at most one state block."))
+				continue
+			}
+			state, d := decodeState(b)
+			diags = append(diags, d...)
+			p.State = state
+		case "expose":
+			expose, d := decodeExpose(b)
+			diags = append(diags, d...)
+			p.Expose = append(p.Expose, expose)
+		}
+	}
+	return p, diags
+}
+
+func decodeParam(b *hcl.Block) (*Param, hcl.Diagnostics) {
+	content, diags := b.Body.Content(paramSchema)
+	param := &Param{Name: b.Labels[0], DeclRange: b.DefRange, Default: cty.NilVal}
+	if !validIdentifier(param.Name) {
+		diags = append(diags, errorAt(b.LabelRanges[0], "Invalid parameter name",
+			"Parameter names are identifiers like max_upload: letters, digits and underscores."))
+	}
+	if content == nil {
+		return nil, diags
+	}
+	diags = append(diags, decodeAttr(content.Attributes["description"], &param.Description)...)
+	attr := content.Attributes["type"]
+	if attr == nil {
+		return nil, diags
+	}
+	ty, d := typeexpr.TypeConstraint(attr.Expr)
+	diags = append(diags, d...)
+	if d.HasErrors() {
+		return nil, diags
+	}
+	param.Type = ty
+	if def := content.Attributes["default"]; def != nil {
+		v, d := def.Expr.Value(nil)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return nil, diags
+		}
+		converted, err := convert.Convert(v, ty)
+		if err != nil {
+			diags = append(diags, errorAt(def.Expr.Range(), "Default does not match the parameter type",
+				fmt.Sprintf("The default of %q must be %s: %s.", param.Name, typeexpr.TypeString(ty), err)))
+			return nil, diags
+		}
+		param.Default = converted
+	}
+	return param, diags
+}
+
+func decodeSecret(b *hcl.Block) (*Secret, hcl.Diagnostics) {
+	content, diags := b.Body.Content(secretSchema)
+	secret := &Secret{Name: b.Labels[0], Length: 32, Owner: "root", Group: "root", Mode: "0400", DeclRange: b.DefRange}
+	if !nameRe.MatchString(strings.ReplaceAll(secret.Name, "_", "-")) {
+		diags = append(diags, errorAt(b.LabelRanges[0], "Invalid secret name",
+			"Secret names become file names on the host: lowercase letters, digits, - and _."))
+	}
+	if content == nil {
+		return secret, diags
+	}
+	diags = append(diags, decodeAttr(content.Attributes["generate"], &secret.Generate)...)
+	diags = append(diags, decodeAttr(content.Attributes["length"], &secret.Length)...)
+	diags = append(diags, decodeAttr(content.Attributes["owner"], &secret.Owner)...)
+	diags = append(diags, decodeAttr(content.Attributes["group"], &secret.Group)...)
+	diags = append(diags, decodeAttr(content.Attributes["mode"], &secret.Mode)...)
+	diags = append(diags, decodeAttr(content.Attributes["before"], &secret.Before)...)
+	if attr := content.Attributes["generate"]; attr != nil && !contains(secretRules, secret.Generate) {
+		diags = append(diags, errorAt(attr.Expr.Range(), "Unknown secret generation rule",
+			fmt.Sprintf("generate must be one of %s.%s", strings.Join(secretRules, ", "), lang.DidYouMean(secret.Generate, secretRules))))
+	}
+	if attr := content.Attributes["length"]; attr != nil && (secret.Length < 16 || secret.Length > 4096) {
+		diags = append(diags, errorAt(attr.Expr.Range(), "Secret length out of range",
+			"length is between 16 and 4096 characters; short secrets can be guessed."))
+	}
+	if attr := content.Attributes["mode"]; attr != nil && !regexp.MustCompile(`^0[0-7]{3}$`).MatchString(secret.Mode) {
+		diags = append(diags, errorAt(attr.Expr.Range(), "Invalid file mode", `mode is an octal file mode like "0400".`))
+	}
+	return secret, diags
+}
+
+func decodeState(b *hcl.Block) (*State, hcl.Diagnostics) {
+	content, diags := b.Body.Content(stateSchema)
+	state := &State{}
+	if content == nil {
+		return state, diags
+	}
+	diags = append(diags, decodeAttr(content.Attributes["paths"], &state.Paths)...)
+	diags = append(diags, decodeAttr(content.Attributes["databases"], &state.Databases)...)
+	if attr := content.Attributes["paths"]; attr != nil {
+		for _, p := range state.Paths {
+			if !strings.HasPrefix(p, "/") {
+				diags = append(diags, errorAt(attr.Expr.Range(), "State path is not absolute",
+					fmt.Sprintf("%q: state paths are absolute paths on the host, like \"/var/lib/nextcloud\".", p)))
+			}
+		}
+	}
+	if attr := content.Attributes["databases"]; attr != nil {
+		for _, db := range state.Databases {
+			if engine, name, ok := strings.Cut(db, ":"); !ok || engine == "" || name == "" {
+				diags = append(diags, errorAt(attr.Expr.Range(), "Invalid database reference",
+					fmt.Sprintf("%q: databases are written engine:name, like \"postgresql:nextcloud\".", db)))
+			}
+		}
+	}
+	return state, diags
+}
+
+func decodeExpose(b *hcl.Block) (*Expose, hcl.Diagnostics) {
+	content, diags := b.Body.Content(exposeSchema)
+	expose := &Expose{Name: b.Labels[0], Protocol: "tcp", DeclRange: b.DefRange}
+	if content == nil {
+		return expose, diags
+	}
+	diags = append(diags, decodeAttr(content.Attributes["port"], &expose.Port)...)
+	diags = append(diags, decodeAttr(content.Attributes["protocol"], &expose.Protocol)...)
+	diags = append(diags, decodeAttr(content.Attributes["public"], &expose.Public)...)
+	if attr := content.Attributes["port"]; attr != nil && (expose.Port < 1 || expose.Port > 65535) {
+		diags = append(diags, errorAt(attr.Expr.Range(), "Port out of range", "port is between 1 and 65535."))
+	}
+	if attr := content.Attributes["protocol"]; attr != nil && expose.Protocol != "tcp" && expose.Protocol != "udp" {
+		diags = append(diags, errorAt(attr.Expr.Range(), "Unknown protocol", `protocol is "tcp" or "udp".`))
+	}
+	return expose, diags
+}
+
+// decodeAttr decodes a literal attribute into a Go value; a missing
+// attribute leaves target unchanged. Profiles are static data apart from
+// their nixos tree, so no variables are in scope here.
+func decodeAttr(attr *hcl.Attribute, target any) hcl.Diagnostics {
+	if attr == nil {
+		return nil
+	}
+	return gohcl.DecodeExpression(attr.Expr, nil, target)
+}
+
+func errorAt(rng hcl.Range, summary, detail string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: rng.Ptr()}
+}
+
+func validIdentifier(s string) bool {
+	return regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`).MatchString(s)
+}
+
+func contains(list []string, s string) bool {
+	for _, item := range list {
+		if item == s {
+			return true
+		}
+	}
+	return false
+}

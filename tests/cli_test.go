@@ -1,0 +1,161 @@
+// Package tests holds freecloud's end-to-end scenarios: testscript files
+// (scripts/*.txtar) that run the real CLI on real directories, and the
+// commands those scripts use to compare generated trees and to check them
+// with the real Nix parser.
+package tests
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/freecloud/freecloud/cmd/freecloud/cli"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"freecloud": func() { os.Exit(cli.Run(os.Args[1:])) },
+	})
+}
+
+func TestScripts(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir: "scripts",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("EXAMPLES", filepath.Join(root, "examples"))
+			// Keep the scripts independent of the developer's machine.
+			env.Setenv("NO_COLOR", "1")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"cptree":   cpTree,
+			"cmptree":  cmpTree,
+			"difftree": diffTree,
+			"nixparse": nixParse,
+		},
+	})
+}
+
+// cptree SRC DST copies a directory tree.
+func cpTree(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: cptree SRC DST")
+	}
+	src, dst := ts.MkAbs(args[0]), ts.MkAbs(args[1])
+	files, err := readTree(src)
+	ts.Check(err)
+	for rel, data := range files {
+		full := filepath.Join(dst, rel)
+		ts.Check(os.MkdirAll(filepath.Dir(full), 0o755))
+		ts.Check(os.WriteFile(full, data, 0o644))
+	}
+}
+
+// cmptree A B succeeds when both trees hold the same files, byte for byte.
+func cmpTree(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: cmptree DIR1 DIR2")
+	}
+	diff := treeDifferences(ts, args[0], args[1])
+	if neg && len(diff) == 0 {
+		ts.Fatalf("%s and %s are identical", args[0], args[1])
+	}
+	if !neg && len(diff) > 0 {
+		ts.Fatalf("%s and %s differ in: %s", args[0], args[1], strings.Join(diff, " "))
+	}
+}
+
+// difftree A B FILE... succeeds when exactly the listed files differ
+// between the two trees (present in one only, or with other content).
+func diffTree(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: difftree DIR1 DIR2 [FILE...]")
+	}
+	got := treeDifferences(ts, args[0], args[1])
+	want := append([]string(nil), args[2:]...)
+	sort.Strings(want)
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		ts.Fatalf("differences between %s and %s:\n  got:  %s\n  want: %s", args[0], args[1], strings.Join(got, " "), strings.Join(want, " "))
+	}
+}
+
+func treeDifferences(ts *testscript.TestScript, a, b string) []string {
+	ta, err := readTree(ts.MkAbs(a))
+	ts.Check(err)
+	tb, err := readTree(ts.MkAbs(b))
+	ts.Check(err)
+	var diff []string
+	for p, data := range ta {
+		if other, ok := tb[p]; !ok || !bytes.Equal(data, other) {
+			diff = append(diff, p)
+		}
+	}
+	for p := range tb {
+		if _, ok := ta[p]; !ok {
+			diff = append(diff, p)
+		}
+	}
+	sort.Strings(diff)
+	return diff
+}
+
+func readTree(dir string) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		files[filepath.ToSlash(rel)] = data
+		return err
+	})
+	return files, err
+}
+
+// nixparse DIR parses every .nix file under DIR with the real Nix parser.
+// Without Nix the script is skipped, except on CI, where that is a failure.
+func nixParse(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: nixparse DIR")
+	}
+	bin, err := exec.LookPath("nix-instantiate")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			ts.Fatalf("nix-instantiate is not installed; on CI that is a failure (apt-get install nix-bin)")
+		}
+		ts.Logf("nix-instantiate is not installed: parse check of %s not done (apt-get install nix-bin)", args[0])
+		return
+	}
+	files, err := readTree(ts.MkAbs(args[0]))
+	ts.Check(err)
+	var paths []string
+	for rel := range files {
+		if strings.HasSuffix(rel, ".nix") {
+			paths = append(paths, filepath.Join(ts.MkAbs(args[0]), rel))
+		}
+	}
+	if len(paths) == 0 {
+		ts.Fatalf("no .nix files under %s", args[0])
+	}
+	sort.Strings(paths)
+	out, err := exec.Command(bin, append([]string{"--parse"}, paths...)...).CombinedOutput()
+	if err != nil {
+		ts.Fatalf("nix-instantiate --parse failed: %v\n%s", err, out)
+	}
+	fmt.Fprintf(ts.Stdout(), "%d .nix files parse\n", len(paths))
+}
