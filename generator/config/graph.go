@@ -47,13 +47,14 @@ func (l *loader) evaluate() {
 	sort.Strings(addrs)
 	for _, addr := range addrs {
 		n := l.nodes[addr]
+		before := len(l.diags)
 		for _, expr := range n.exprs {
 			n.deps = append(n.deps, l.references(expr)...)
 		}
 		sort.Strings(n.deps)
-	}
-	if l.diags.HasErrors() {
-		return
+		// A node with a broken reference is not evaluated, but the others
+		// are, so that every independent problem is reported in one run.
+		n.failed = l.diags[before:].HasErrors()
 	}
 	varObject := l.varObject()
 	for _, n := range l.order(addrs) {

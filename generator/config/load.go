@@ -87,8 +87,11 @@ func Load(dir string, opts Options) (*Deployment, map[string]*hcl.File, hcl.Diag
 		nodes:    map[string]*node{},
 		declared: map[string]hcl.Range{},
 	}
-	blocks := l.parse()
-	if !l.diags.HasErrors() {
+	// Schema errors (an unknown block type) do not stop the load, so the
+	// operator sees every problem at once; syntax errors do, because the
+	// blocks of a broken file are missing and everything that refers to
+	// them would be reported too.
+	if blocks, ok := l.parse(); ok {
 		l.decode(blocks)
 	}
 	return l.dep, parser.Files(), l.diags
@@ -96,7 +99,7 @@ func Load(dir string, opts Options) (*Deployment, map[string]*hcl.File, hcl.Diag
 
 // parse reads every deployment file and returns its top-level blocks, in
 // file-name order so that diagnostics and "first declared" are stable.
-func (l *loader) parse() hcl.Blocks {
+func (l *loader) parse() (hcl.Blocks, bool) {
 	entries, err := os.ReadDir(l.dir)
 	if err != nil {
 		l.diags = append(l.diags, &hcl.Diagnostic{
@@ -104,9 +107,10 @@ func (l *loader) parse() hcl.Blocks {
 			Summary:  "Cannot read the deployment directory",
 			Detail:   fmt.Sprintf("%s. Point -C at a directory holding *%s files.", err, HCLSuffix),
 		})
-		return nil
+		return nil, false
 	}
 	var blocks hcl.Blocks
+	syntaxOK := true
 	found := 0
 	for _, e := range entries {
 		name := e.Name()
@@ -118,6 +122,7 @@ func (l *loader) parse() hcl.Blocks {
 		src, err := os.ReadFile(path)
 		if err != nil {
 			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read file", Detail: err.Error()})
+			syntaxOK = false
 			continue
 		}
 		var file *hcl.File
@@ -129,6 +134,7 @@ func (l *loader) parse() hcl.Blocks {
 		}
 		l.diags = append(l.diags, diags...)
 		if file == nil || diags.HasErrors() {
+			syntaxOK = false
 			continue
 		}
 		content, diags := file.Body.Content(rootSchema)
@@ -142,7 +148,7 @@ func (l *loader) parse() hcl.Blocks {
 			Detail:   fmt.Sprintf("%s holds no *%s or *%s files. Run `freecloud init DIR` to start a deployment, or point -C at one.", l.dir, HCLSuffix, JSONSuffix),
 		})
 	}
-	return blocks
+	return blocks, syntaxOK && found > 0
 }
 
 func (l *loader) decode(blocks hcl.Blocks) {

@@ -94,7 +94,8 @@ func (l *loader) machineFrom(attr *hcl.Attribute, ctx *hcl.EvalContext) (*Machin
 // when `with` is written as an object.
 func (l *loader) decodeParams(s *Service, attr *hcl.Attribute, ctx *hcl.EvalContext) (map[string]cty.Value, bool) {
 	params := map[string]cty.Value{}
-	ranges := map[string]hcl.Range{}
+	ranges := map[string]hcl.Range{}    // of each key, for unknown names
+	valRanges := map[string]hcl.Range{} // of each value, for wrong types
 	withRange := s.DeclRange
 	if attr != nil {
 		withRange = attr.Expr.Range()
@@ -107,14 +108,14 @@ func (l *loader) decodeParams(s *Service, attr *hcl.Attribute, ctx *hcl.EvalCont
 			l.diags = append(l.diags, errorf(withRange, "Invalid with", "with is a map of profile parameters, like with = { domain = \"cloud.example.org\" }."))
 			return nil, false
 		}
-		keyRanges := objectKeyRanges(attr.Expr, ctx)
+		keyRanges, valueRanges := objectItemRanges(attr.Expr, ctx)
 		for it := v.ElementIterator(); it.Next(); {
 			k, val := it.Element()
 			key := k.AsString()
 			params[key] = val
-			ranges[key] = withRange
+			ranges[key], valRanges[key] = withRange, withRange
 			if r, ok := keyRanges[key]; ok {
-				ranges[key] = r
+				ranges[key], valRanges[key] = r, valueRanges[key]
 			}
 		}
 	}
@@ -135,14 +136,14 @@ func (l *loader) decodeParams(s *Service, attr *hcl.Attribute, ctx *hcl.EvalCont
 		}
 		val := params[key]
 		if val.ContainsMarked() {
-			l.diags = append(l.diags, errorf(ranges[key], "Sensitive value not allowed here",
+			l.diags = append(l.diags, errorf(valRanges[key], "Sensitive value not allowed here",
 				"Parameter %q would be written into the generated flake, which lands in the world-readable Nix store. Secrets reach services as profile secrets, delivered as files on the host.", key))
 			ok = false
 			continue
 		}
 		converted, err := convert.Convert(val, param.Type)
 		if err != nil {
-			l.diags = append(l.diags, errorf(ranges[key], "Invalid parameter value",
+			l.diags = append(l.diags, errorf(valRanges[key], "Invalid parameter value",
 				"Parameter %q of profile %q must be %s: %s.%s", key, s.Profile.Name, typeexpr.TypeString(param.Type), err, describe(param)))
 			ok = false
 			continue
@@ -165,22 +166,24 @@ func (l *loader) decodeParams(s *Service, attr *hcl.Attribute, ctx *hcl.EvalCont
 	return params, ok
 }
 
-// objectKeyRanges maps the keys of an object constructor to the ranges of
-// their values, so diagnostics can point at one entry of a with map.
-func objectKeyRanges(expr hcl.Expression, ctx *hcl.EvalContext) map[string]hcl.Range {
-	ranges := map[string]hcl.Range{}
+// objectItemRanges maps the keys of an object constructor to the ranges of
+// the keys and of their values, so diagnostics can point at one entry of a
+// with map.
+func objectItemRanges(expr hcl.Expression, ctx *hcl.EvalContext) (keys, values map[string]hcl.Range) {
+	keys, values = map[string]hcl.Range{}, map[string]hcl.Range{}
 	obj, ok := expr.(*hclsyntax.ObjectConsExpr)
 	if !ok {
-		return ranges
+		return keys, values
 	}
 	for _, item := range obj.Items {
 		k, diags := item.KeyExpr.Value(ctx)
 		if diags.HasErrors() || k.IsNull() || !k.IsKnown() || k.Type() != cty.String {
 			continue
 		}
-		ranges[k.AsString()] = hcl.RangeBetween(item.KeyExpr.Range(), item.ValueExpr.Range())
+		keys[k.AsString()] = item.KeyExpr.Range()
+		values[k.AsString()] = item.ValueExpr.Range()
 	}
-	return ranges
+	return keys, values
 }
 
 func describe(p *profiles.Param) string {

@@ -6,6 +6,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"strings"
 )
 
 // Run executes the command line and returns the exit code: 0 on success,
@@ -19,7 +20,7 @@ func Run(args []string) (code int) {
 		}
 	}()
 	cmd := newRootCommand()
-	cmd.SetArgs(args)
+	cmd.SetArgs(terraformStyle(args))
 	if err := cmd.Execute(); err != nil {
 		if _, reported := err.(exitError); !reported {
 			fmt.Fprintf(os.Stderr, "Error: %s\n", err)
@@ -34,3 +35,22 @@ func Run(args []string) (code int) {
 type exitError struct{}
 
 func (exitError) Error() string { return "failed" }
+
+// terraformStyle accepts the single-dash spelling of -var and -var-file
+// that Terraform users type by habit; pflag would read -var as -v -a -r.
+func terraformStyle(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a == "--" {
+			copy(out[i:], args[i:])
+			break
+		}
+		out[i] = a
+		for _, name := range []string{"-var", "-var-file"} {
+			if a == name || strings.HasPrefix(a, name+"=") {
+				out[i] = "-" + a
+			}
+		}
+	}
+	return out
+}
