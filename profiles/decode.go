@@ -229,7 +229,7 @@ func decodeSecret(b *hcl.Block) (*Secret, hcl.Diagnostics) {
 	}
 	if attr := content.Attributes["length"]; attr != nil && (secret.Length < 16 || secret.Length > 4096) {
 		diags = append(diags, errorAt(attr.Expr.Range(), "Secret length out of range",
-			"length is between 16 and 4096 characters; short secrets can be guessed."))
+			"length is between 16 and 4096: characters for password, random bytes for hex and base64. Short secrets can be guessed."))
 	}
 	if attr := content.Attributes["mode"]; attr != nil && !regexp.MustCompile(`^0[0-7]{3}$`).MatchString(secret.Mode) {
 		diags = append(diags, errorAt(attr.Expr.Range(), "Invalid file mode", `mode is an octal file mode like "0400".`))

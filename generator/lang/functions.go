@@ -8,11 +8,15 @@
 package lang
 
 import (
+	"fmt"
+	"math"
+
 	"github.com/hashicorp/go-cty-funcs/cidr"
 	"github.com/hashicorp/go-cty-funcs/crypto"
 	"github.com/hashicorp/go-cty-funcs/encoding"
 	"github.com/hashicorp/go-cty-funcs/uuid"
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
+	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 )
@@ -59,13 +63,13 @@ func pureFunctions() map[string]function.Function {
 		"min":             stdlib.MinFunc,
 		"parseint":        stdlib.ParseIntFunc,
 		"pow":             stdlib.PowFunc,
-		"range":           stdlib.RangeFunc,
+		"range":           bounded("range", stdlib.RangeFunc, rangeSize),
 		"regex":           stdlib.RegexFunc,
 		"regexall":        stdlib.RegexAllFunc,
 		"replace":         stdlib.ReplaceFunc,
 		"reverse":         stdlib.ReverseListFunc,
 		"setintersection": stdlib.SetIntersectionFunc,
-		"setproduct":      stdlib.SetProductFunc,
+		"setproduct":      bounded("setproduct", stdlib.SetProductFunc, productSize),
 		"setsubtract":     stdlib.SetSubtractFunc,
 		"setunion":        stdlib.SetUnionFunc,
 		"sha1":            crypto.Sha1Func,
@@ -112,4 +116,74 @@ func Functions(dir string) map[string]function.Function {
 // a profile renders from its parameters alone.
 func PureFunctions() map[string]function.Function {
 	return pureFunctions()
+}
+
+// maxCollection bounds the lists range and setproduct may build. A typo
+// such as range(1e9) must give an error, not exhaust the operator's memory.
+const maxCollection = 1024
+
+// bounded wraps a function so that it refuses to return a collection of
+// more than maxCollection elements.
+func bounded(name string, f function.Function, size func(args []cty.Value) (int, bool)) function.Function {
+	spec := &function.Spec{
+		Description: f.Description(),
+		Params:      f.Params(),
+		VarParam:    f.VarParam(),
+		Type: func(args []cty.Value) (cty.Type, error) {
+			return f.ReturnTypeForValues(args)
+		},
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			if n, known := size(args); known && n > maxCollection {
+				return cty.DynamicVal, fmt.Errorf("%s would build %d elements; the limit is %d", name, n, maxCollection)
+			}
+			return f.Call(args)
+		},
+	}
+	return function.New(spec)
+}
+
+func rangeSize(args []cty.Value) (int, bool) {
+	nums := make([]float64, len(args))
+	for i, a := range args {
+		if !a.IsKnown() || a.IsNull() || a.Type() != cty.Number {
+			return 0, false
+		}
+		nums[i], _ = a.AsBigFloat().Float64()
+	}
+	start, limit, step := 0.0, 0.0, 1.0
+	switch len(nums) {
+	case 1:
+		limit = nums[0]
+	case 2:
+		start, limit = nums[0], nums[1]
+		if limit < start {
+			step = -1
+		}
+	case 3:
+		start, limit, step = nums[0], nums[1], nums[2]
+	default:
+		return 0, false
+	}
+	if step == 0 || (limit-start)/step <= 0 {
+		return 0, true
+	}
+	n := math.Ceil((limit - start) / step)
+	if n > math.MaxInt32 {
+		return math.MaxInt32, true
+	}
+	return int(n), true
+}
+
+func productSize(args []cty.Value) (int, bool) {
+	n := 1
+	for _, a := range args {
+		if !a.IsKnown() || a.IsNull() || !a.CanIterateElements() {
+			return 0, false
+		}
+		n *= a.LengthInt()
+		if n > maxCollection {
+			return n, true
+		}
+	}
+	return n, true
 }

@@ -105,11 +105,11 @@ func deploymentName(base string) string {
 			out = append(out, '-')
 		}
 	}
-	for len(out) > 0 && out[len(out)-1] == '-' {
-		out = out[:len(out)-1]
-	}
 	if len(out) > 40 {
 		out = out[:40]
+	}
+	for len(out) > 0 && out[len(out)-1] == '-' {
+		out = out[:len(out)-1]
 	}
 	if len(out) == 0 {
 		return "mycloud"

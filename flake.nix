@@ -1,0 +1,137 @@
+# freecloud's own flake: builds the CLI, pins the nixpkgs that the profiles
+# and the generated flakes target, and exports modules/ as nixosModules.
+#
+#   nix build              # ./result/bin/freecloud
+#   nix run . -- version
+#   nix develop            # Go, gopls, Nix and the tools the tests use
+{
+  description = "freecloud: a few HCL files to a running, sovereign NixOS cloud";
+
+  # The same branch, and in flake.lock the same revision, as every flake that
+  # freecloud generates (generator/pin.go); tests/repo_test.go keeps them equal.
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
+
+  outputs =
+    { self, nixpkgs }:
+    let
+      inherit (nixpkgs) lib;
+
+      # The platforms freecloud's machines run on; the CLI is built for both.
+      systems = [
+        "x86_64-linux"
+        "aarch64-linux"
+      ];
+      forAllSystems = f: lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
+
+      version = "0.1.0-dev";
+      # `freecloud version` also names the commit it was built from.
+      revision = self.shortRev or self.dirtyShortRev or "dirty";
+
+      freecloud =
+        pkgs:
+        pkgs.buildGoModule {
+          pname = "freecloud";
+          inherit version;
+
+          # The repository without what cannot change the binary, so that
+          # editing the flake, CI scripts or examples does not rebuild it.
+          # Every Go package stays in, tests/ included: `go mod vendor` also
+          # vendors what the tests import, and vendorHash covers exactly that.
+          src = lib.fileset.toSource {
+            root = ./.;
+            fileset = lib.fileset.difference ./. (
+              lib.fileset.unions [
+                ./flake.nix
+                ./flake.lock
+                ./.ci
+                ./examples
+              ]
+            );
+          };
+
+          # The hash of `go mod vendor` (vendor/ including modules.txt) for
+          # go.mod and go.sum. TestRepoVendorHash recomputes it and prints the
+          # new value when the dependencies change.
+          vendorHash = "sha256-zS0BbmFnhO7enP4fcnGnkTiRVsNS6jp/gG8Z0o7o/Qk=";
+
+          subPackages = [ "cmd/freecloud" ];
+
+          # Pure Go: a static binary, which also runs outside NixOS.
+          env.CGO_ENABLED = 0;
+
+          ldflags = [
+            "-s"
+            "-w"
+            "-X github.com/freecloud/freecloud/cmd/freecloud/cli.version=${version}+${revision}"
+          ];
+
+          # The Go tests do not run here. Most of them check generated Nix
+          # with the real nix-instantiate, which the build sandbox lacks (they
+          # would be skipped, not run), TestRepoVendorHash needs the module
+          # cache that the sandbox does not have, and with subPackages set the
+          # default checkPhase would only test cmd/freecloud itself. CI runs
+          # the whole suite with Nix installed (tests/run).
+          doCheck = false;
+
+          # What does run: the installed binary must report this version,
+          # which also proves that the -X flag above names a real variable.
+          nativeInstallCheckInputs = [ pkgs.versionCheckHook ];
+          doInstallCheck = true;
+          versionCheckProgramArg = "version";
+
+          meta = {
+            description = "Turns a few HCL files into a running, sovereign NixOS cloud";
+            homepage = "https://github.com/freecloud/freecloud";
+            mainProgram = "freecloud";
+          };
+        };
+    in
+    {
+      packages = forAllSystems (pkgs: {
+        freecloud = freecloud pkgs;
+        default = self.packages.${pkgs.stdenv.hostPlatform.system}.freecloud;
+      });
+
+      # `nix flake check` builds the CLI.
+      checks = forAllSystems (pkgs: {
+        inherit (self.packages.${pkgs.stdenv.hostPlatform.system}) freecloud;
+      });
+
+      # The modules that every generated flake carries a copy of, for use in
+      # a hand-written NixOS configuration. Paths, not imported functions, so
+      # that the module system reports errors with the file name and imports
+      # each file only once however often it is listed.
+      nixosModules = {
+        base = ./modules/base.nix;
+        secrets = ./modules/secrets.nix;
+        hardware-aws = ./modules/hardware/aws.nix;
+        hardware-baremetal = ./modules/hardware/baremetal.nix;
+        hardware-hetzner = ./modules/hardware/hetzner.nix;
+
+        # What every freecloud machine gets; add one hardware-* module.
+        default.imports = [
+          ./modules/base.nix
+          ./modules/secrets.nix
+        ];
+      };
+
+      devShells = forAllSystems (pkgs: {
+        default = pkgs.mkShell {
+          packages = [
+            # The Go of buildGoModule, so that the shell builds what the
+            # package builds.
+            self.packages.${pkgs.stdenv.hostPlatform.system}.freecloud.go
+            pkgs.gopls
+            pkgs.gotools # goimports and friends
+            pkgs.git # tests/run lists the Go files with git ls-files
+            pkgs.nix # nix-instantiate checks the generated Nix in the tests
+            pkgs.nixfmt
+            pkgs.openssh
+            pkgs.postgresql
+          ];
+        };
+      });
+
+      formatter = forAllSystems (pkgs: pkgs.nixfmt-tree);
+    };
+}
