@@ -38,6 +38,27 @@ func (l *loader) addNode(n *node) {
 	}
 }
 
+// addBlockNode registers a block (a machine, a service) as a node that
+// depends on everything its attributes refer to; decode turns the evaluated
+// attributes into the model and the node's value.
+func (l *loader) addBlockNode(kind string, b *hcl.Block, schema *hcl.BodySchema, decode func(hcl.Attributes, *hcl.EvalContext) (cty.Value, bool)) {
+	content, diags := b.Body.Content(schema)
+	l.diags = append(l.diags, diags...)
+	if diags.HasErrors() {
+		return
+	}
+	attrs := sortedAttrs(content.Attributes)
+	exprs := make([]hcl.Expression, len(attrs))
+	for i, a := range attrs {
+		exprs[i] = a.Expr
+	}
+	name := b.Labels[0]
+	l.addNode(&node{
+		addr: kind + "." + name, kind: kind, name: name, rng: b.DefRange, exprs: exprs,
+		eval: func(ctx *hcl.EvalContext) (cty.Value, bool) { return decode(content.Attributes, ctx) },
+	})
+}
+
 // evaluate resolves references, orders the nodes and evaluates them.
 func (l *loader) evaluate() {
 	addrs := make([]string, 0, len(l.nodes))

@@ -316,6 +316,17 @@ variable "domain" {
 			want: []string{"The domain must be a public DNS name."},
 		},
 		{
+			name: "sensitive output not marked",
+			files: map[string]string{"main.fc.hcl": validBase + `
+variable "token" {
+  default   = "s3cret-canary"
+  sensitive = true
+}
+output "token" { value = "x-${var.token}" }`},
+			at:   "main.fc.hcl:15",
+			want: []string{"add sensitive = true"},
+		},
+		{
 			name:  "value for undeclared variable",
 			files: map[string]string{"main.fc.hcl": validBase + "\nvariable \"domain\" { default = \"x\" }\n"},
 			opts:  Options{VarArgs: []VarArg{{Assignment: "domian=y"}}},

@@ -118,26 +118,13 @@ func (l *loader) addMachine(b *hcl.Block) {
 			"%q is not a valid host name: use lowercase letters, digits and dashes (at most 63, not starting or ending with a dash), like \"web1\".", name))
 		return
 	}
-	content, diags := b.Body.Content(machineSchema)
-	l.diags = append(l.diags, diags...)
-	if diags.HasErrors() {
-		return
-	}
-	attrs := sortedAttrs(content.Attributes)
-	exprs := make([]hcl.Expression, len(attrs))
-	for i, a := range attrs {
-		exprs[i] = a.Expr
-	}
-	l.addNode(&node{
-		addr: "machine." + name, kind: "machine", name: name, rng: b.DefRange, exprs: exprs,
-		eval: func(ctx *hcl.EvalContext) (cty.Value, bool) {
-			m, ok := l.decodeMachine(name, b, content.Attributes, ctx)
-			if !ok {
-				return cty.NilVal, false
-			}
-			l.dep.Machines = append(l.dep.Machines, m)
-			return machineValue(m), true
-		},
+	l.addBlockNode("machine", b, machineSchema, func(attrs hcl.Attributes, ctx *hcl.EvalContext) (cty.Value, bool) {
+		m, ok := l.decodeMachine(name, b, attrs, ctx)
+		if !ok {
+			return cty.NilVal, false
+		}
+		l.dep.Machines = append(l.dep.Machines, m)
+		return machineValue(m), true
 	})
 }
 

@@ -20,26 +20,13 @@ func (l *loader) addService(b *hcl.Block) {
 			"%q: service names become unit and directory names on the host: lowercase letters and digits, words joined by - or _, like \"cloud\".", name))
 		return
 	}
-	content, diags := b.Body.Content(serviceSchema)
-	l.diags = append(l.diags, diags...)
-	if diags.HasErrors() {
-		return
-	}
-	attrs := sortedAttrs(content.Attributes)
-	exprs := make([]hcl.Expression, len(attrs))
-	for i, a := range attrs {
-		exprs[i] = a.Expr
-	}
-	l.addNode(&node{
-		addr: "service." + name, kind: "service", name: name, rng: b.DefRange, exprs: exprs,
-		eval: func(ctx *hcl.EvalContext) (cty.Value, bool) {
-			s, ok := l.decodeService(name, b, content.Attributes, ctx)
-			if !ok {
-				return cty.NilVal, false
-			}
-			l.dep.Services = append(l.dep.Services, s)
-			return serviceValue(s), true
-		},
+	l.addBlockNode("service", b, serviceSchema, func(attrs hcl.Attributes, ctx *hcl.EvalContext) (cty.Value, bool) {
+		s, ok := l.decodeService(name, b, attrs, ctx)
+		if !ok {
+			return cty.NilVal, false
+		}
+		l.dep.Services = append(l.dep.Services, s)
+		return serviceValue(s), true
 	})
 }
 

@@ -8,6 +8,8 @@
 # Checked against nixpkgs 4aa6836a648ca76c68866decf0c8965e36ec2a3b.
 { lib, pkgs, ... }:
 {
+  imports = [ ./filesystems.nix ];
+
   # NIC and storage firmware from linux-firmware.
   hardware.enableRedistributableFirmware = true;
   # Microcode for whichever CPU vendor it is; the kernel loads the matching one.
@@ -36,18 +38,6 @@
   };
   boot.loader.efi.canTouchEfiVariables = true;
 
-  fileSystems."/" = {
-    device = "/dev/disk/by-label/nixos";
-    fsType = "ext4";
-  };
-  fileSystems."/boot" = {
-    device = "/dev/disk/by-label/boot";
-    fsType = "vfat";
-    options = [
-      "fmask=0077"
-      "dmask=0077"
-    ];
-  };
 
   networking.useNetworkd = true;
   networking.useDHCP = true;

@@ -26,7 +26,10 @@ in
 {
   # virtio drivers (the disk is virtio-scsi); sd_mod and the rest are in
   # NixOS's default initrd module list.
-  imports = [ (modulesPath + "/profiles/qemu-guest.nix") ];
+  imports = [
+    (modulesPath + "/profiles/qemu-guest.nix")
+    ./filesystems.nix
+  ];
 
   options.freecloud.hetzner = {
     ipv6Address = lib.mkOption {
@@ -58,18 +61,6 @@ in
     # A VM's EFI variables belong to this machine alone.
     boot.loader.efi.canTouchEfiVariables = uefi;
 
-    fileSystems."/" = {
-      device = "/dev/disk/by-label/nixos";
-      fsType = "ext4";
-    };
-    fileSystems."/boot" = {
-      device = "/dev/disk/by-label/boot";
-      fsType = "vfat";
-      options = [
-        "fmask=0077"
-        "dmask=0077"
-      ];
-    };
 
     # networking.useDHCP (default true) adds a DHCP fallback for every other
     # Ethernet interface, so a renamed NIC still gets IPv4.

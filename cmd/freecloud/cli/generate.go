@@ -56,6 +56,7 @@ refuses to write into a non-empty directory that it did not create.`,
 			if len(names) > 0 {
 				fmt.Fprintf(w, "Deploy a machine with: nixos-rebuild switch --flake %s#%s --target-host root@<address>\n", dir, names[0])
 			}
+			printOutputs(w, dep)
 			return nil
 		},
 	}

@@ -2,6 +2,10 @@ package cli
 
 import (
 	"fmt"
+	"io"
+
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/freecloud/freecloud/generator/config"
 	"github.com/spf13/cobra"
@@ -25,9 +29,39 @@ any error.`,
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "The deployment %q is valid: %d machines, %d services, %d generated files.\n",
 				dep.Name, len(dep.Machines), len(dep.Services), len(tree))
+			printOutputs(cmd.OutOrStdout(), dep)
 			return nil
 		},
 	}
 	addVarFlags(cmd.Flags(), &vars)
 	return cmd
+}
+
+// printOutputs shows the deployment's outputs; sensitive ones are never
+// printed.
+func printOutputs(w io.Writer, dep *config.Deployment) {
+	if len(dep.Outputs) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nOutputs:")
+	for _, o := range dep.Outputs {
+		fmt.Fprintf(w, "  %s = %s\n", o.Name, showValue(o))
+	}
+}
+
+func showValue(o *config.Output) string {
+	if o.Sensitive || o.Value.ContainsMarked() {
+		return "(sensitive)"
+	}
+	if o.Value == cty.NilVal || !o.Value.IsWhollyKnown() {
+		return "(unknown)"
+	}
+	if o.Value.Type() == cty.String && !o.Value.IsNull() {
+		return fmt.Sprintf("%q", o.Value.AsString())
+	}
+	data, err := ctyjson.Marshal(o.Value, o.Value.Type())
+	if err != nil {
+		return "(not printable)"
+	}
+	return string(data)
 }
