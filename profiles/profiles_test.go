@@ -1,6 +1,10 @@
 package profiles
 
 import (
+	"bytes"
+	"io/fs"
+
+	"github.com/hashicorp/hcl/v2/hclwrite"
 	"os"
 	"path/filepath"
 	"strings"
@@ -195,5 +199,23 @@ func TestWithDirOverlays(t *testing.T) {
 	}
 	if _, diags := builtin.WithDir(filepath.Join(dir, "missing")); !diags.HasErrors() {
 		t.Error("a missing --profiles directory is not reported")
+	}
+}
+
+// Built-in profiles are read by authors as the model to copy: they are kept
+// in canonical HCL format.
+func TestBuiltinProfilesAreFormatted(t *testing.T) {
+	names, err := fs.Glob(builtin, "*/*.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		src, err := fs.ReadFile(builtin, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(hclwrite.Format(src), src) {
+			t.Errorf("profiles/%s is not formatted (hclwrite.Format, as freecloud fmt does)", name)
+		}
 	}
 }

@@ -38,8 +38,8 @@ sovereignty {
   forbidden_operator_law = ["US"]
 }
 
-provider "hetzner" "eu" {}          # token from HCLOUD_TOKEN
-provider "baremetal" "office" {}    # machines reached over SSH
+provider "hetzner" "eu" {}       # token from HCLOUD_TOKEN
+provider "baremetal" "office" {} # machines reached over SSH
 
 machine "web1" {
   provider = provider.hetzner.eu
