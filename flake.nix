@@ -34,9 +34,10 @@
           inherit version;
 
           # The repository without what cannot change the binary, so that
-          # editing the flake, CI scripts or examples does not rebuild it.
-          # Every Go package stays in, tests/ included: `go mod vendor` also
-          # vendors what the tests import, and vendorHash covers exactly that.
+          # editing the flake, CI scripts, docs or examples does not rebuild
+          # it. Every Go package stays in, tests/ included: `go mod vendor`
+          # also vendors what the tests import, and vendorHash covers exactly
+          # that set.
           src = lib.fileset.toSource {
             root = ./.;
             fileset = lib.fileset.difference ./. (
@@ -44,6 +45,8 @@
                 ./flake.nix
                 ./flake.lock
                 ./.ci
+                ./README.md
+                ./docs
                 ./examples
               ]
             );
@@ -107,6 +110,9 @@
         hardware-aws = ./modules/hardware/aws.nix;
         hardware-baremetal = ./modules/hardware/baremetal.nix;
         hardware-hetzner = ./modules/hardware/hetzner.nix;
+        # The disk layout that hardware-hetzner and hardware-baremetal import,
+        # for a provider layer of one's own on a disk laid out the same way.
+        hardware-filesystems = ./modules/hardware/filesystems.nix;
 
         # What every freecloud machine gets; add one hardware-* module.
         default.imports = [

@@ -8,7 +8,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// version is set at build time with -ldflags "-X main.version=..."; a
+// version is set at build time with
+// -ldflags "-X github.com/freecloud/freecloud/cmd/freecloud/cli.version=..."; a
 // `go install` build falls back to the module version.
 var version = ""
 
