@@ -44,7 +44,10 @@ func (l *loader) addNode(n *node) {
 func (l *loader) addBlockNode(kind string, b *hcl.Block, schema *hcl.BodySchema, decode func(hcl.Attributes, *hcl.EvalContext) (cty.Value, bool)) {
 	content, diags := b.Body.Content(schema)
 	l.diags = append(l.diags, diags...)
+	name := b.Labels[0]
 	if diags.HasErrors() {
+		// Declared but broken: references to it are not reported again.
+		l.addNode(&node{addr: kind + "." + name, kind: kind, name: name, rng: b.DefRange, failed: true})
 		return
 	}
 	attrs := sortedAttrs(content.Attributes)
@@ -52,7 +55,6 @@ func (l *loader) addBlockNode(kind string, b *hcl.Block, schema *hcl.BodySchema,
 	for i, a := range attrs {
 		exprs[i] = a.Expr
 	}
-	name := b.Labels[0]
 	l.addNode(&node{
 		addr: kind + "." + name, kind: kind, name: name, rng: b.DefRange, exprs: exprs,
 		eval: func(ctx *hcl.EvalContext) (cty.Value, bool) { return decode(content.Attributes, ctx) },
@@ -75,7 +77,7 @@ func (l *loader) evaluate() {
 		sort.Strings(n.deps)
 		// A node with a broken reference is not evaluated, but the others
 		// are, so that every independent problem is reported in one run.
-		n.failed = l.diags[before:].HasErrors()
+		n.failed = n.failed || l.diags[before:].HasErrors()
 	}
 	varObject := l.varObject()
 	for _, n := range l.order(addrs) {
@@ -107,8 +109,10 @@ func (l *loader) references(expr hcl.Expression) []string {
 		case "var":
 			if len(steps) == 0 {
 				l.badReference(t, "Refer to a variable by name, like var.domain.")
-			} else if !contains(l.varNames(), steps[0]) {
+			} else if _, ok := l.nodes["var."+steps[0]]; !ok {
 				l.badReference(t, "No variable %q is declared.%s", steps[0], lang.DidYouMean(steps[0], l.varNames()))
+			} else {
+				deps = append(deps, "var."+steps[0])
 			}
 		case "local", "machine", "service":
 			if len(steps) == 0 {
@@ -210,6 +214,18 @@ func (l *loader) order(addrs []string) []*node {
 	return ready
 }
 
+// contextForExpr resolves what a standalone expression (an output, the
+// sovereignty policy) refers to and builds its context; nil when a
+// reference is broken (already reported) or refers to a failed node.
+func (l *loader) contextForExpr(expr hcl.Expression) *hcl.EvalContext {
+	before := len(l.diags)
+	deps := l.references(expr)
+	if l.diags[before:].HasErrors() {
+		return nil
+	}
+	return l.contextFor(deps, l.varObject())
+}
+
 // contextFor builds the evaluation context of an expression that refers to
 // deps: only those values are put in it, which keeps evaluation linear in
 // the size of the deployment. It returns nil when a dependency failed, so
@@ -221,6 +237,9 @@ func (l *loader) contextFor(deps []string, varObject cty.Value) *hcl.EvalContext
 		n := l.nodes[addr]
 		if n.failed || n.value == cty.NilVal {
 			return nil
+		}
+		if n.kind == "var" {
+			continue // in varObject already
 		}
 		if n.kind == "provider" {
 			if providers[n.typ] == nil {

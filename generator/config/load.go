@@ -94,7 +94,24 @@ func Load(dir string, opts Options) (*Deployment, map[string]*hcl.File, hcl.Diag
 	if blocks, ok := l.parse(); ok {
 		l.decode(blocks)
 	}
+	sortDiagnostics(l.diags)
 	return l.dep, parser.Files(), l.diags
+}
+
+// sortDiagnostics orders diagnostics as the operator reads the files: by
+// file, then position. Ones without a place come first.
+func sortDiagnostics(diags hcl.Diagnostics) {
+	sort.SliceStable(diags, func(i, j int) bool {
+		a, b := diags[i].Subject, diags[j].Subject
+		switch {
+		case a == nil || b == nil:
+			return a == nil && b != nil
+		case a.Filename != b.Filename:
+			return a.Filename < b.Filename
+		default:
+			return a.Start.Byte < b.Start.Byte
+		}
+	})
 }
 
 // parse reads every deployment file and returns its top-level blocks, in
@@ -173,13 +190,7 @@ func (l *loader) decode(blocks hcl.Blocks) {
 	for _, b := range blocks.OfType("service") {
 		l.addService(b)
 	}
-	if l.diags.HasErrors() {
-		return
-	}
 	l.evaluate()
-	if l.diags.HasErrors() {
-		return
-	}
 	l.decodeSovereignty(blocks.OfType("sovereignty"))
 	for _, b := range blocks.OfType("output") {
 		l.decodeOutput(b)

@@ -418,3 +418,64 @@ output "all" { value = "${var.a} ${var.b} ${var.c} ${var.d} ${var.e} ${var.n}" }
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// A broken reference is reported once, not again by everything that uses it.
+func TestBrokenReferenceReportedOnce(t *testing.T) {
+	_, diags := load(t, map[string]string{"main.fc.hcl": validBase + `
+locals {
+  a = machine.web2.location
+  b = local.a
+}
+output "x" { value = local.b }
+output "y" { value = machine.web3.size }
+sovereignty {
+  data_jurisdictions = [local.a]
+}
+`}, Options{})
+	var errs []string
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			errs = append(errs, d.Detail)
+		}
+	}
+	if len(errs) != 2 {
+		t.Fatalf("want 2 errors (web2, web3), got %d:\n%s", len(errs), strings.Join(errs, "\n"))
+	}
+}
+
+// Independent problems are all reported in one run, and a broken block does
+// not make everything that refers to it fail too.
+func TestIndependentErrorsReportedTogether(t *testing.T) {
+	_, diags := load(t, map[string]string{"main.fc.hcl": `deployment "acme" {}
+provider "hetzner" "eu" {}
+variable "size" { type = number }
+machine "web1" {
+  provider = provider.hetzner.eu
+  location = "fsn1"
+  sise     = "cx32"
+}
+machine "web2" {
+  provider = provider.hetzner.eu
+  location = "fsn1"
+  size     = var.size
+}
+service "a" {
+  profile = "db"
+  machine = machine.web1
+}
+service "b" {
+  profile = "db"
+  machine = machine.web9
+}
+`}, Options{})
+	var got []string
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			got = append(got, d.Summary)
+		}
+	}
+	want := "No value for required variable, Unsupported argument, Reference to an undeclared name"
+	if strings.Join(got, ", ") != want {
+		t.Errorf("errors:\n  got:  %s\n  want: %s", strings.Join(got, ", "), want)
+	}
+}

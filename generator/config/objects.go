@@ -84,15 +84,18 @@ func (l *loader) addLocal(attr *hcl.Attribute) {
 
 func (l *loader) addProvider(b *hcl.Block) {
 	typ, name := b.Labels[0], b.Labels[1]
+	failed := &node{addr: "provider." + typ + "." + name, kind: "provider", name: name, typ: typ, rng: b.DefRange, failed: true}
 	kind, ok := providers.Lookup(typ)
 	if !ok {
 		l.diags = append(l.diags, errorf(b.LabelRanges[0], "Unknown provider type",
 			"freecloud has no provider %q. It knows %s.%s", typ, strings.Join(providers.Types(), ", "), lang.DidYouMean(typ, providers.Types())))
+		l.addNode(failed)
 		return
 	}
 	if !hclsyntax.ValidIdentifier(name) {
 		l.diags = append(l.diags, errorf(b.LabelRanges[1], "Invalid provider name",
 			"%q: provider names are identifiers, like \"eu\" or \"office\".", name))
+		l.addNode(failed)
 		return
 	}
 	_, diags := b.Body.Content(&hcl.BodySchema{})
@@ -116,6 +119,7 @@ func (l *loader) addMachine(b *hcl.Block) {
 	if !hostnameRe.MatchString(name) {
 		l.diags = append(l.diags, errorf(b.LabelRanges[0], "Invalid machine name",
 			"%q is not a valid host name: use lowercase letters, digits and dashes (at most 63, not starting or ending with a dash), like \"web1\".", name))
+		l.addNode(&node{addr: "machine." + name, kind: "machine", name: name, rng: b.DefRange, failed: true})
 		return
 	}
 	l.addBlockNode("machine", b, machineSchema, func(attrs hcl.Attributes, ctx *hcl.EvalContext) (cty.Value, bool) {
@@ -223,9 +227,10 @@ func (l *loader) decodeDisks(v cty.Value, rng hcl.Range) ([]Disk, bool) {
 			}
 			disk.SizeGB = int(n)
 		}
-		if !serviceNameRe.MatchString(disk.Name) || seen[disk.Name] {
+		// The name becomes the ext4 label, which holds at most 16 bytes.
+		if !serviceNameRe.MatchString(disk.Name) || len(disk.Name) > 16 || seen[disk.Name] {
 			l.diags = append(l.diags, errorf(rng, "Invalid disk name",
-				"disk %q: disk names are unique per machine and made of lowercase letters, digits and dashes; they label the file system.", disk.Name))
+				"disk %q: disk names are unique per machine, at most 16 lowercase letters, digits and dashes; they label the file system.", disk.Name))
 			ok = false
 		}
 		seen[disk.Name] = true
@@ -340,12 +345,18 @@ func (l *loader) decodeSovereignty(blocks hcl.Blocks) {
 	content, diags := blocks[0].Body.Content(sovereigntySchema)
 	l.diags = append(l.diags, diags...)
 	s := &Sovereignty{DeclRange: blocks[0].DefRange}
-	ctx := l.contextFor(nil, l.varObject())
 	for _, f := range []struct {
 		name   string
 		target *[]string
 	}{{"data_jurisdictions", &s.DataJurisdictions}, {"forbidden_operator_law", &s.ForbiddenOperatorLaw}} {
-		v, ok := l.evalAs(content.Attributes[f.name], ctx, cty.List(cty.String))
+		attr := content.Attributes[f.name]
+		var ctx *hcl.EvalContext
+		if attr != nil {
+			if ctx = l.contextForExpr(attr.Expr); ctx == nil {
+				continue
+			}
+		}
+		v, ok := l.evalAs(attr, ctx, cty.List(cty.String))
 		if ok && !v.IsNull() {
 			for _, item := range v.AsValueSlice() {
 				if !item.IsNull() {
@@ -369,8 +380,7 @@ func (l *loader) decodeOutput(b *hcl.Block) {
 	}
 	o := &Output{Name: name, DeclRange: b.DefRange}
 	value := content.Attributes["value"]
-	deps := l.references(value.Expr)
-	if ctx := l.contextFor(deps, l.varObject()); ctx != nil {
+	if ctx := l.contextForExpr(value.Expr); ctx != nil {
 		v, diags := value.Expr.Value(ctx)
 		l.diags = append(l.diags, diags...)
 		o.Value = v

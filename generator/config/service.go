@@ -18,6 +18,7 @@ func (l *loader) addService(b *hcl.Block) {
 	if !serviceNameRe.MatchString(name) {
 		l.diags = append(l.diags, errorf(b.LabelRanges[0], "Invalid service name",
 			"%q: service names become unit and directory names on the host: lowercase letters and digits, words joined by - or _, like \"cloud\".", name))
+		l.addNode(&node{addr: "service." + name, kind: "service", name: name, rng: b.DefRange, failed: true})
 		return
 	}
 	l.addBlockNode("service", b, serviceSchema, func(attrs hcl.Attributes, ctx *hcl.EvalContext) (cty.Value, bool) {
@@ -107,6 +108,9 @@ func (l *loader) decodeParams(s *Service, attr *hcl.Attribute, ctx *hcl.EvalCont
 		}
 	}
 	ok := true
+	// A misspelled key is reported once, as unknown with a suggestion, not
+	// also as the missing parameter it was meant to be.
+	meant := map[string]bool{}
 	keys := make([]string, 0, len(params))
 	for k := range params {
 		keys = append(keys, k)
@@ -115,6 +119,7 @@ func (l *loader) decodeParams(s *Service, attr *hcl.Attribute, ctx *hcl.EvalCont
 	for _, key := range keys {
 		param := s.Profile.Param(key)
 		if param == nil {
+			meant[lang.Closest(key, s.Profile.SortedParams())] = true
 			l.diags = append(l.diags, errorf(ranges[key], "Unknown parameter",
 				"Profile %q has no parameter %q.%s Its parameters are: %s.", s.Profile.Name, key,
 				lang.DidYouMean(key, s.Profile.SortedParams()), listOrNone(s.Profile.SortedParams())))
@@ -138,7 +143,7 @@ func (l *loader) decodeParams(s *Service, attr *hcl.Attribute, ctx *hcl.EvalCont
 		params[key] = converted
 	}
 	for _, param := range s.Profile.Params {
-		if _, set := params[param.Name]; set {
+		if _, set := params[param.Name]; set || meant[param.Name] {
 			continue
 		}
 		if param.Required() {

@@ -148,7 +148,15 @@ func (l *loader) resolveVariables() {
 		}
 	}
 	for _, v := range l.varDecls {
+		before := len(l.diags)
 		l.finishVariable(v)
+		// A node so that whatever uses a broken variable is skipped
+		// instead of failing again on its placeholder value.
+		value, ok := v.Value, !l.diags[before:].HasErrors()
+		l.nodes["var."+v.Name] = &node{
+			addr: "var." + v.Name, kind: "var", name: v.Name, rng: v.DeclRange, failed: !ok,
+			eval: func(*hcl.EvalContext) (cty.Value, bool) { return value, ok },
+		}
 	}
 }
 

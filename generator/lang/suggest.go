@@ -10,6 +10,15 @@ import (
 // DidYouMean returns " Did you mean "x"?" for the option closest to given,
 // or "" when nothing is close enough to be a plausible typo.
 func DidYouMean(given string, options []string) string {
+	if best := Closest(given, options); best != "" {
+		return fmt.Sprintf(" Did you mean %q?", best)
+	}
+	return ""
+}
+
+// Closest returns the option closest to given, or "" when nothing is close
+// enough to be a plausible typo (an edit distance of 3 or more).
+func Closest(given string, options []string) string {
 	best, bestDist := "", 3
 	sorted := append([]string(nil), options...)
 	sort.Strings(sorted)
@@ -18,8 +27,5 @@ func DidYouMean(given string, options []string) string {
 			best, bestDist = option, dist
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" Did you mean %q?", best)
+	return best
 }
