@@ -33,6 +33,9 @@ live, and the services they run — into a reproducible NixOS flake.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w\nRun '%s --help' for the flags it takes.", err, c.CommandPath())
+	})
 	root.PersistentFlags().StringVarP(&g.dir, "chdir", "C", ".", "the deployment `directory`")
 	root.PersistentFlags().StringVar(&g.profiles, "profiles", "", "an extra profile `directory` (<category>/<name>.hcl), searched before the built-in catalogue")
 	root.PersistentFlags().BoolVar(&g.noColor, "no-color", false, "print diagnostics without colour")
