@@ -107,6 +107,8 @@
       nixosModules = {
         base = ./modules/base.nix;
         secrets = ./modules/secrets.nix;
+        web = ./modules/web.nix;
+        databases = ./modules/databases.nix;
         hardware-aws = ./modules/hardware/aws.nix;
         hardware-baremetal = ./modules/hardware/baremetal.nix;
         hardware-hetzner = ./modules/hardware/hetzner.nix;
@@ -114,11 +116,9 @@
         # for a provider layer of one's own on a disk laid out the same way.
         hardware-filesystems = ./modules/hardware/filesystems.nix;
 
-        # What every freecloud machine gets; add one hardware-* module.
-        default.imports = [
-          ./modules/base.nix
-          ./modules/secrets.nix
-        ];
+        # What every freecloud machine gets (base, secrets, web routes,
+        # databases); add one hardware-* module.
+        default = ./modules/default.nix;
       };
 
       devShells = forAllSystems (pkgs: {

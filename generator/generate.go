@@ -65,7 +65,7 @@ func Generate(dep *config.Deployment, cat *profiles.Catalogue) (Tree, hcl.Diagno
 				Subject:  m.DeclRange.Ptr(),
 			})
 		}
-		conf, d := configuration(dep, m, instances)
+		conf, d := configuration(m, instances)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			continue

@@ -39,17 +39,25 @@ func instancesOn(dep *config.Deployment, m *config.Machine, cat *profiles.Catalo
 	var diags hcl.Diagnostics
 	var list []*instance
 	byName := map[string]*instance{}
-	byProfile := map[string]bool{}
+	byProfile := map[string]*instance{}
 	for _, s := range dep.ServicesOn(m) {
 		in := &instance{name: s.Name, profile: s.Profile, params: s.Params, declRange: s.DeclRange}
+		if first := byProfile[s.Profile.Name]; first != nil && !s.Profile.MultiInstance {
+			diags = append(diags, errorAt(s.DeclRange, "Profile runs once per machine",
+				"Service %q uses profile %q on machine %q, like service %q: its NixOS module (%s) configures a single instance per machine. Put this service on another machine.",
+				s.Name, s.Profile.Name, m.Name, first.name, s.Profile.Module))
+			continue
+		}
 		list = append(list, in)
 		byName[in.name] = in
-		byProfile[in.profile.Name] = true
+		if byProfile[in.profile.Name] == nil {
+			byProfile[in.profile.Name] = in
+		}
 	}
 	for i := 0; i < len(list); i++ {
 		in := list[i]
-		for _, req := range in.profile.Requires {
-			if byProfile[req] {
+		for _, req := range in.profile.AllRequires() {
+			if byProfile[req] != nil {
 				continue
 			}
 			p, ok := cat.Lookup(req)
@@ -80,17 +88,36 @@ func instancesOn(dep *config.Deployment, m *config.Machine, cat *profiles.Catalo
 			added := &instance{name: req, profile: p, params: params, declRange: in.declRange, requiredBy: in.name}
 			list = append(list, added)
 			byName[req] = added
-			byProfile[req] = true
+			byProfile[req] = added
 		}
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].name < list[j].name })
 	return list, diags
 }
 
+// rendered is an instance with its profile evaluated.
+type rendered struct {
+	*instance
+	*profiles.Rendered
+}
+
 // configuration builds a machine's configuration.nix: everything that does
 // not depend on where the machine runs.
-func configuration(dep *config.Deployment, m *config.Machine, instances []*instance) (nix.Expr, hcl.Diagnostics) {
+func configuration(m *config.Machine, instances []*instance) (nix.Expr, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
+	var all []rendered
+	for _, in := range instances {
+		r, d := in.profile.Render(profiles.Instance{Service: in.name, Machine: m.Name, Params: in.params})
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			all = append(all, rendered{in, r})
+		}
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	diags = append(diags, checkRoutes(m, all)...)
+
 	tree := newOptionTree()
 	base := fmt.Sprintf("freecloud (machine %q)", m.Name)
 	set := func(path string, value nix.Expr, owner string, rng hcl.Range) {
@@ -103,67 +130,155 @@ func configuration(dep *config.Deployment, m *config.Machine, instances []*insta
 	set("networking.hostName", nix.String(m.Name), base, m.DeclRange)
 	set("system.stateVersion", nix.String(m.StateVersion), base, m.DeclRange)
 	if len(m.Admins) > 0 {
-		keys := make(nix.List, len(m.Admins))
-		for i, k := range m.Admins {
-			keys[i] = nix.String(k)
-		}
-		set("users.users.root.openssh.authorizedKeys.keys", keys, base, m.DeclRange)
+		set("users.users.root.openssh.authorizedKeys.keys", stringList(m.Admins), base, m.DeclRange)
 	}
-	tcp, udp := publicPorts(instances)
-	if len(tcp) > 0 {
-		set("networking.firewall.allowedTCPPorts", tcp, base, m.DeclRange)
+	for option, ports := range firewallPorts(all) {
+		set(option, ports, base, m.DeclRange)
 	}
-	if len(udp) > 0 {
-		set("networking.firewall.allowedUDPPorts", udp, base, m.DeclRange)
+	for engine, names := range databases(all) {
+		set("freecloud.databases."+engine, stringList(names), base, m.DeclRange)
 	}
 
-	for _, in := range instances {
-		for _, s := range in.profile.Secrets {
-			before := make(nix.List, len(s.Before))
-			for i, u := range s.Before {
-				before[i] = nix.String(u)
+	for _, r := range all {
+		for _, route := range r.Routes {
+			if route.Protocol != "http" {
+				continue
 			}
-			set("freecloud.secrets", nix.Attrs{{Path: []string{in.name, s.Name}, Value: nix.Attrs{
-				{Path: []string{"generate"}, Value: nix.String(s.Generate)},
-				{Path: []string{"length"}, Value: nix.Int(s.Length)},
-				{Path: []string{"owner"}, Value: nix.String(s.Owner)},
-				{Path: []string{"group"}, Value: nix.String(s.Group)},
-				{Path: []string{"mode"}, Value: nix.String(s.Mode)},
-				{Path: []string{"before"}, Value: before},
-			}}}, in.owner(), in.declRange)
+			site := nix.Attrs{}
+			if route.Port != 0 {
+				site = nix.Attrs{{Path: []string{"locations", route.Path, "port"}, Value: nix.Int(route.Port)}}
+			}
+			set("freecloud.web", nix.Attrs{{Path: []string{route.Domain}, Value: site}}, r.owner(), r.declRange)
 		}
-		tree, d := in.profile.Render(profiles.Instance{Service: in.name, Machine: m.Name, Params: in.params})
-		diags = append(diags, d...)
-		if d.HasErrors() {
-			continue
+		for _, s := range r.profile.Secrets {
+			set("freecloud.secrets", nix.Attrs{{Path: []string{r.name, s.Name}, Value: secretOptions(s)}}, r.owner(), r.declRange)
 		}
-		for it := tree.ElementIterator(); it.Next(); {
+		for it := r.Options.ElementIterator(); it.Next(); {
 			k, v := it.Element()
 			option := k.AsString()
 			if !validOptionPath(option) {
-				diags = append(diags, errorAt(in.profile.NixOS.Range(), "Invalid NixOS option path",
-					"Profile %q sets %q: the keys of nixos are option paths like \"services.nginx\".", in.profile.Name, option))
+				diags = append(diags, errorAt(r.profile.NixOS.Range(), "Invalid NixOS option path",
+					"Profile %q sets %q: the keys of nixos are option paths like \"services.nginx\".", r.profile.Name, option))
 				continue
 			}
 			expr, err := nix.FromCty(v)
 			if err != nil {
-				diags = append(diags, errorAt(in.declRange, "Value cannot be written as Nix",
-					"%s, option %s: %s.", in.owner(), option, err))
+				diags = append(diags, errorAt(r.declRange, "Value cannot be written as Nix",
+					"%s, option %s: %s.", r.owner(), option, err))
 				continue
 			}
-			set(option, expr, in.owner(), in.declRange)
+			set(option, expr, r.owner(), r.declRange)
 		}
 	}
 
-	bindings := nix.Attrs{{
-		Path: []string{"imports"},
-		Value: nix.List{
-			nix.Path("../../modules/base.nix"),
-			nix.Path("../../modules/secrets.nix"),
-		},
-	}}
+	bindings := nix.Attrs{{Path: []string{"imports"}, Value: nix.List{nix.Path("../../modules/default.nix")}}}
 	bindings = append(bindings, tree.moduleBindings()...)
 	return nix.Lambda{Formals: []string{"config", "lib", "pkgs"}, Ellipsis: true, Body: bindings}, diags
+}
+
+// secretOptions is a secret's entry in freecloud.secrets (modules/secrets.nix).
+func secretOptions(s *profiles.Secret) nix.Attrs {
+	attrs := nix.Attrs{
+		{Path: []string{"owner"}, Value: nix.String(s.Owner)},
+		{Path: []string{"group"}, Value: nix.String(s.Group)},
+		{Path: []string{"mode"}, Value: nix.String(s.Mode)},
+		{Path: []string{"before"}, Value: stringList(s.Before)},
+	}
+	if s.Provided {
+		return append(attrs, nix.Binding{Path: []string{"provided"}, Value: nix.Bool(true)})
+	}
+	return append(attrs,
+		nix.Binding{Path: []string{"generate"}, Value: nix.String(s.Generate)},
+		nix.Binding{Path: []string{"length"}, Value: nix.Int(s.Length)})
+}
+
+// checkRoutes refuses two services on one machine listening on the same
+// port or serving the same domain and path.
+func checkRoutes(m *config.Machine, all []rendered) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	taken := map[string]rendered{}
+	claim := func(key, what string, r rendered) {
+		if first, dup := taken[key]; dup && first.instance != r.instance {
+			diags = append(diags, errorAt(r.declRange, "Two services want the same "+what,
+				"On machine %q, %s and %s both use %s. Change a port or domain parameter of one of them, or move it to another machine.",
+				m.Name, first.owner(), r.owner(), strings.TrimPrefix(key, what+" ")))
+			return
+		}
+		taken[key] = r
+	}
+	for _, r := range all {
+		for _, route := range r.Routes {
+			switch {
+			case route.Protocol == "http":
+				claim("route "+route.Domain+route.Path, "route", r)
+				if route.Port != 0 {
+					claim(fmt.Sprintf("port %d/tcp", route.Port), "port", r)
+				}
+			default:
+				claim(fmt.Sprintf("port %d/%s", route.Port, route.Protocol), "port", r)
+			}
+		}
+	}
+	return diags
+}
+
+// firewallPorts returns the firewall options for the public tcp and udp
+// ports. Web routes need none of their own: the reverse proxy exposes 80
+// and 443.
+func firewallPorts(all []rendered) map[string]nix.List {
+	sets := map[string]map[int]bool{}
+	for _, r := range all {
+		for _, route := range r.Routes {
+			if route.Public && route.Protocol != "http" {
+				option := "networking.firewall.allowed" + strings.ToUpper(route.Protocol) + "Ports"
+				if sets[option] == nil {
+					sets[option] = map[int]bool{}
+				}
+				sets[option][route.Port] = true
+			}
+		}
+	}
+	out := map[string]nix.List{}
+	for option, set := range sets {
+		ports := make([]int, 0, len(set))
+		for p := range set {
+			ports = append(ports, p)
+		}
+		sort.Ints(ports)
+		for _, p := range ports {
+			out[option] = append(out[option], nix.Int(p))
+		}
+	}
+	return out
+}
+
+// databases returns, per engine, the databases the machine's services keep;
+// modules/databases.nix creates them with a role of the same name.
+func databases(all []rendered) map[string][]string {
+	sets := map[string]map[string]bool{}
+	for _, r := range all {
+		for engine, names := range r.profile.Databases() {
+			if sets[engine] == nil {
+				sets[engine] = map[string]bool{}
+			}
+			for _, n := range names {
+				sets[engine][n] = true
+			}
+		}
+	}
+	out := map[string][]string{}
+	for engine, set := range sets {
+		out[engine] = sortedKeys(set)
+	}
+	return out
+}
+
+func stringList(list []string) nix.List {
+	out := make(nix.List, len(list))
+	for i, s := range list {
+		out[i] = nix.String(s)
+	}
+	return out
 }
 
 func validOptionPath(p string) bool {
@@ -173,32 +288,6 @@ func validOptionPath(p string) bool {
 		}
 	}
 	return true
-}
-
-// publicPorts collects the ports the firewall opens: only those a profile
-// exposes publicly.
-func publicPorts(instances []*instance) (tcp, udp nix.List) {
-	seen := map[string]map[int]bool{"tcp": {}, "udp": {}}
-	for _, in := range instances {
-		for _, e := range in.profile.Expose {
-			if e.Public {
-				seen[e.Protocol][e.Port] = true
-			}
-		}
-	}
-	ports := func(set map[int]bool) nix.List {
-		var list []int
-		for p := range set {
-			list = append(list, p)
-		}
-		sort.Ints(list)
-		out := make(nix.List, len(list))
-		for i, p := range list {
-			out[i] = nix.Int(p)
-		}
-		return out
-	}
-	return ports(seen["tcp"]), ports(seen["udp"])
 }
 
 // hardware builds a machine's hardware.nix: the provider layer and nothing

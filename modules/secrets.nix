@@ -22,6 +22,7 @@ let
 
   cfg = config.freecloud.secrets;
   secretsDir = "/var/lib/freecloud/secrets";
+  providedDir = "/run/freecloud/secrets";
 
   # Service and secret names become paths, unit names and shell words.
   nameRe = "[A-Za-z0-9_][A-Za-z0-9_-]*";
@@ -30,11 +31,14 @@ let
   secretOptions = {
     options = {
       generate = mkOption {
-        type = types.enum [
-          "password"
-          "hex"
-          "base64"
-        ];
+        type = types.nullOr (
+          types.enum [
+            "password"
+            "hex"
+            "base64"
+          ]
+        );
+        default = null;
         description = ''
           How the value is made:
           `password`: `length` characters from A-Z, a-z and 0-9 (safe in
@@ -42,6 +46,16 @@ let
           `hex`: `length` random bytes, hex encoded (`openssl rand -hex`);
           `base64`: `length` random bytes, base64 encoded (`openssl rand -base64`).
           No trailing newline in any case.
+        '';
+      };
+      provided = mkOption {
+        type = types.bool;
+        default = false;
+        description = ''
+          The operator provides the value (`freecloud secrets set`); it is
+          decrypted with the host's key into
+          /run/freecloud/secrets/<service>/<name> (a tmpfs) at activation.
+          The unit only checks that it is there and fixes its ownership.
         '';
       };
       length = mkOption {
@@ -88,6 +102,19 @@ let
     }
     .${s.generate};
 
+  # A provided secret is put in place at activation; its unit fails loudly,
+  # naming the command to run, when it is missing.
+  providedScript = service: name: s: ''
+    set -euo pipefail
+    file=${lib.escapeShellArg "${providedDir}/${service}/${name}"}
+    if [ ! -s "$file" ]; then
+      echo "secret ${service}/${name} was not provided: run 'freecloud secrets set ${service} ${name}' and deploy again" >&2
+      exit 1
+    fi
+    chown ${lib.escapeShellArg "${s.owner}:${s.group}"} "$file"
+    chmod ${s.mode} "$file"
+  '';
+
   script =
     service: name: s:
     let
@@ -120,14 +147,26 @@ let
     before = s.before;
     requiredBy = s.before;
     path = [ pkgs.coreutils ];
-    script = script service name s;
+    script = if s.provided then providedScript service name s else script service name s;
     serviceConfig = {
       Type = "oneshot";
       RemainAfterExit = true;
       UMask = "0077";
-      # systemd creates /var/lib/freecloud/secrets/<service> and keeps its mode.
-      StateDirectory = "freecloud/secrets/${service}";
-      StateDirectoryMode = "0711";
+    }
+    // (
+      if s.provided then
+        {
+          # "-": a missing directory is the error the script reports.
+          ReadWritePaths = [ "-${providedDir}/${service}" ];
+        }
+      else
+        {
+          # systemd creates /var/lib/freecloud/secrets/<service> and keeps its mode.
+          StateDirectory = "freecloud/secrets/${service}";
+          StateDirectoryMode = "0711";
+        }
+    )
+    // {
       CapabilityBoundingSet = [
         "CAP_CHOWN"
         "CAP_FOWNER"
@@ -172,6 +211,10 @@ in
       {
         assertion = lib.all (x: builtins.match nameRe x.service != null && builtins.match nameRe x.name != null) allNames;
         message = "freecloud.secrets: service and secret names may only contain letters, digits, _ and - (and not start with -).";
+      }
+      {
+        assertion = lib.all (x: (cfg.${x.service}.${x.name}.generate != null) != cfg.${x.service}.${x.name}.provided) allNames;
+        message = "freecloud.secrets: each secret is either generated (generate = ...) or provided (provided = true), not both or neither.";
       }
       {
         assertion = lib.length unitNames == lib.length (lib.unique unitNames);

@@ -99,13 +99,14 @@ func (c *Catalogue) checkRequires() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, name := range c.Names() {
 		p := c.profiles[name]
-		for _, req := range p.Requires {
+		for _, req := range p.AllRequires() {
 			if _, ok := c.profiles[req]; !ok {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Unknown required profile",
-					Detail:   fmt.Sprintf("Profile %q requires %q, which is not in the catalogue.%s", p.Name, req, lang.DidYouMean(req, c.Names())),
-					Subject:  p.DeclRange.Ptr(),
+					Detail: fmt.Sprintf("Profile %q requires %q (named in requires, or needed by a web route or a database), which is not in the catalogue.%s",
+						p.Name, req, lang.DidYouMean(req, c.Names())),
+					Subject: p.DeclRange.Ptr(),
 				})
 			}
 		}

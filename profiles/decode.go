@@ -24,7 +24,12 @@ var profileSchema = &hcl.BodySchema{
 		{Name: "category", Required: true},
 		{Name: "module", Required: true},
 		{Name: "source"},
+		{Name: "upstream"},
+		{Name: "license"},
+		{Name: "maturity"},
+		{Name: "sso"},
 		{Name: "requires"},
+		{Name: "multi_instance"},
 		{Name: "example"},
 		{Name: "nixos", Required: true},
 	},
@@ -33,8 +38,17 @@ var profileSchema = &hcl.BodySchema{
 		{Type: "secret", LabelNames: []string{"name"}},
 		{Type: "state"},
 		{Type: "expose", LabelNames: []string{"name"}},
+		{Type: "health"},
 	},
 }
+
+var (
+	maturities  = []string{"stable", "beta", "experimental"}
+	ssoKinds    = []string{"oidc", "ldap", "proxy", "none"}
+	protocols   = []string{"http", "tcp", "udp"}
+	dbEngines   = []string{"postgresql", "mysql"}
+	healthAttrs = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "unit"}, {Name: "http"}}}
+)
 
 var paramSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
@@ -42,11 +56,21 @@ var paramSchema = &hcl.BodySchema{
 		{Name: "default"},
 		{Name: "description"},
 	},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "validation"}},
+}
+
+var validationSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "condition", Required: true},
+		{Name: "error_message", Required: true},
+	},
 }
 
 var secretSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
-		{Name: "generate", Required: true},
+		{Name: "generate"},
+		{Name: "provided"},
+		{Name: "description"},
 		{Name: "length"},
 		{Name: "owner"},
 		{Name: "group"},
@@ -61,8 +85,10 @@ var stateSchema = &hcl.BodySchema{
 
 var exposeSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
-		{Name: "port", Required: true},
 		{Name: "protocol"},
+		{Name: "port"},
+		{Name: "domain"},
+		{Name: "path"},
 		{Name: "public"},
 	},
 }
@@ -112,7 +138,17 @@ func decodeFile(file *hcl.File, name string) (*Profile, hcl.Diagnostics) {
 	diags = append(diags, decodeAttr(body.Attributes["category"], &p.Category)...)
 	diags = append(diags, decodeAttr(body.Attributes["module"], &p.Module)...)
 	diags = append(diags, decodeAttr(body.Attributes["source"], &p.Source)...)
+	diags = append(diags, decodeAttr(body.Attributes["upstream"], &p.Upstream)...)
+	diags = append(diags, decodeAttr(body.Attributes["license"], &p.License)...)
+	diags = append(diags, decodeAttr(body.Attributes["maturity"], &p.Maturity)...)
+	diags = append(diags, decodeAttr(body.Attributes["sso"], &p.SSO)...)
 	diags = append(diags, decodeAttr(body.Attributes["requires"], &p.Requires)...)
+	diags = append(diags, decodeAttr(body.Attributes["multi_instance"], &p.MultiInstance)...)
+	if p.SSO == "" {
+		p.SSO = "none"
+	}
+	diags = append(diags, checkEnum(body.Attributes["maturity"], p.Maturity, maturities)...)
+	diags = append(diags, checkEnum(body.Attributes["sso"], p.SSO, ssoKinds)...)
 	if attr := body.Attributes["category"]; attr != nil && category != "" && p.Category != category {
 		diags = append(diags, errorAt(attr.Expr.Range(), "Category does not match the directory",
 			fmt.Sprintf("The profile lives in %s/ but says category = %q; move the file or fix the category.", category, p.Category)))
@@ -164,6 +200,21 @@ func decodeFile(file *hcl.File, name string) (*Profile, hcl.Diagnostics) {
 			expose, d := decodeExpose(b)
 			diags = append(diags, d...)
 			p.Expose = append(p.Expose, expose)
+		case "health":
+			if p.Health != nil {
+				diags = append(diags, errorAt(b.DefRange, "Duplicate health block", "A profile has at most one health block."))
+				continue
+			}
+			content, d := b.Body.Content(healthAttrs)
+			diags = append(diags, d...)
+			p.Health = &Health{}
+			if content != nil {
+				diags = append(diags, decodeAttr(content.Attributes["unit"], &p.Health.Unit)...)
+				diags = append(diags, decodeAttr(content.Attributes["http"], &p.Health.HTTP)...)
+				if attr := content.Attributes["http"]; attr != nil && !strings.HasPrefix(p.Health.HTTP, "/") {
+					diags = append(diags, errorAt(attr.Expr.Range(), "Invalid health path", `http is a path on the service's web route, like "/healthz".`))
+				}
+			}
 		}
 	}
 	return p, diags
@@ -180,6 +231,22 @@ func decodeParam(b *hcl.Block) (*Param, hcl.Diagnostics) {
 		return nil, diags
 	}
 	diags = append(diags, decodeAttr(content.Attributes["description"], &param.Description)...)
+	for _, vb := range content.Blocks.OfType("validation") {
+		vc, d := vb.Body.Content(validationSchema)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		v := &Validation{Condition: vc.Attributes["condition"].Expr}
+		diags = append(diags, decodeAttr(vc.Attributes["error_message"], &v.ErrorMessage)...)
+		for _, t := range v.Condition.Variables() {
+			if t.RootName() != "param" || len(t) < 2 || traverserName(t[1]) != param.Name {
+				diags = append(diags, errorAt(t.SourceRange(), "Invalid validation condition",
+					fmt.Sprintf("A validation condition may only refer to the parameter itself, param.%s.", param.Name)))
+			}
+		}
+		param.Validations = append(param.Validations, v)
+	}
 	attr := content.Attributes["type"]
 	if attr == nil {
 		return nil, diags
@@ -218,12 +285,18 @@ func decodeSecret(b *hcl.Block) (*Secret, hcl.Diagnostics) {
 		return secret, diags
 	}
 	diags = append(diags, decodeAttr(content.Attributes["generate"], &secret.Generate)...)
+	diags = append(diags, decodeAttr(content.Attributes["provided"], &secret.Provided)...)
+	diags = append(diags, decodeAttr(content.Attributes["description"], &secret.Description)...)
 	diags = append(diags, decodeAttr(content.Attributes["length"], &secret.Length)...)
+	if (secret.Generate == "") == !secret.Provided {
+		diags = append(diags, errorAt(b.DefRange, "Secret needs exactly one source",
+			`A secret is either generated on the host (generate = "password", "hex" or "base64") or provided by the operator (provided = true).`))
+	}
 	diags = append(diags, decodeAttr(content.Attributes["owner"], &secret.Owner)...)
 	diags = append(diags, decodeAttr(content.Attributes["group"], &secret.Group)...)
 	diags = append(diags, decodeAttr(content.Attributes["mode"], &secret.Mode)...)
 	diags = append(diags, decodeAttr(content.Attributes["before"], &secret.Before)...)
-	if attr := content.Attributes["generate"]; attr != nil && !contains(secretRules, secret.Generate) {
+	if attr := content.Attributes["generate"]; attr != nil && secret.Generate != "" && !contains(secretRules, secret.Generate) {
 		diags = append(diags, errorAt(attr.Expr.Range(), "Unknown secret generation rule",
 			fmt.Sprintf("generate must be one of %s.%s", strings.Join(secretRules, ", "), lang.DidYouMean(secret.Generate, secretRules))))
 	}
@@ -255,9 +328,14 @@ func decodeState(b *hcl.Block) (*State, hcl.Diagnostics) {
 	}
 	if attr := content.Attributes["databases"]; attr != nil {
 		for _, db := range state.Databases {
-			if engine, name, ok := strings.Cut(db, ":"); !ok || engine == "" || name == "" {
+			engine, name, ok := strings.Cut(db, ":")
+			switch {
+			case !ok || engine == "" || !nameRe.MatchString(strings.ReplaceAll(name, "_", "-")):
 				diags = append(diags, errorAt(attr.Expr.Range(), "Invalid database reference",
 					fmt.Sprintf("%q: databases are written engine:name, like \"postgresql:nextcloud\".", db)))
+			case !contains(dbEngines, engine):
+				diags = append(diags, errorAt(attr.Expr.Range(), "Unknown database engine",
+					fmt.Sprintf("%q: freecloud creates databases in %s.%s", db, strings.Join(dbEngines, " and "), lang.DidYouMean(engine, dbEngines))))
 			}
 		}
 	}
@@ -270,16 +348,47 @@ func decodeExpose(b *hcl.Block) (*Expose, hcl.Diagnostics) {
 	if content == nil {
 		return expose, diags
 	}
-	diags = append(diags, decodeAttr(content.Attributes["port"], &expose.Port)...)
+	// The protocol decides which profiles a machine needs (http brings the
+	// reverse proxy), so it is fixed in the profile, not a parameter.
 	diags = append(diags, decodeAttr(content.Attributes["protocol"], &expose.Protocol)...)
-	diags = append(diags, decodeAttr(content.Attributes["public"], &expose.Public)...)
-	if attr := content.Attributes["port"]; attr != nil && (expose.Port < 1 || expose.Port > 65535) {
-		diags = append(diags, errorAt(attr.Expr.Range(), "Port out of range", "port is between 1 and 65535."))
+	diags = append(diags, checkEnum(content.Attributes["protocol"], expose.Protocol, protocols)...)
+	attrExpr := func(name string) hcl.Expression {
+		if attr := content.Attributes[name]; attr != nil {
+			return attr.Expr
+		}
+		return nil
 	}
-	if attr := content.Attributes["protocol"]; attr != nil && expose.Protocol != "tcp" && expose.Protocol != "udp" {
-		diags = append(diags, errorAt(attr.Expr.Range(), "Unknown protocol", `protocol is "tcp" or "udp".`))
+	expose.Port, expose.Domain, expose.Path, expose.Public = attrExpr("port"), attrExpr("domain"), attrExpr("path"), attrExpr("public")
+	switch {
+	case expose.Protocol == "http" && expose.Domain == nil:
+		diags = append(diags, errorAt(b.DefRange, "Web route without a domain",
+			"An http expose needs domain = ..., usually param.domain: the reverse proxy serves it with a certificate for that name."))
+	case expose.Protocol == "http" && expose.Public != nil:
+		diags = append(diags, errorAt(expose.Public.Range(), "public has no effect on web routes",
+			"Web routes are always public, through the reverse proxy on port 443. Remove public."))
+	case expose.Protocol != "http" && expose.Port == nil:
+		diags = append(diags, errorAt(b.DefRange, "Port missing", "A tcp or udp expose needs port = ..."))
+	case expose.Protocol != "http" && (expose.Domain != nil || expose.Path != nil):
+		diags = append(diags, errorAt(b.DefRange, "domain and path are for web routes",
+			`Only protocol = "http" exposes have a domain and a path.`))
 	}
 	return expose, diags
+}
+
+// checkEnum reports a value outside a fixed set, with a suggestion.
+func checkEnum(attr *hcl.Attribute, value string, allowed []string) hcl.Diagnostics {
+	if attr == nil || contains(allowed, value) {
+		return nil
+	}
+	return hcl.Diagnostics{errorAt(attr.Expr.Range(), "Invalid value for "+attr.Name,
+		fmt.Sprintf("%s is one of %s.%s", attr.Name, strings.Join(allowed, ", "), lang.DidYouMean(value, allowed)))}
+}
+
+func traverserName(t hcl.Traverser) string {
+	if a, ok := t.(hcl.TraverseAttr); ok {
+		return a.Name
+	}
+	return ""
 }
 
 // decodeAttr decodes a literal attribute into a Go value; a missing

@@ -8,6 +8,8 @@
 package profiles
 
 import (
+	"strings"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -21,12 +23,23 @@ type Profile struct {
 	Module string
 	// Source is the nixpkgs file the profile's options were checked against.
 	Source   string
+	Upstream string
+	License  string
+	// Maturity is stable, beta or experimental.
+	Maturity string
+	// SSO is how users sign in through the organisation's identity
+	// provider: oidc, ldap, proxy or none.
+	SSO      string
 	Requires []string
-	Params   []*Param
-	Secrets  []*Secret
+	// MultiInstance allows several services with this profile on one
+	// machine; only for modules with named instances.
+	MultiInstance bool
+	Params        []*Param
+	Secrets       []*Secret
 	// State is nil for a stateless service.
 	State  *State
 	Expose []*Expose
+	Health *Health
 	// Example is a minimal `with` map that makes the profile render; null
 	// when the profile declares none.
 	Example cty.Value
@@ -44,24 +57,43 @@ type Param struct {
 	Type        cty.Type
 	Default     cty.Value // cty.NilVal when the parameter is required
 	Description string
+	Validations []*Validation
 	DeclRange   hcl.Range
+}
+
+// A Validation is a rule a parameter's value must satisfy.
+type Validation struct {
+	Condition    hcl.Expression
+	ErrorMessage string
 }
 
 // Required reports whether the operator must set the parameter.
 func (p *Param) Required() bool { return p.Default == cty.NilVal }
 
-// A Secret is made on the host that uses it and handed to the service as a
-// file; the profile only ever sees its path.
+// A Secret is handed to the service as a file; the profile only ever sees
+// its path. It is either made on the host that uses it (Generate) or
+// provided by the operator, encrypted to the host (Provided).
 type Secret struct {
 	Name string
-	// Generate is the generation rule: password, hex or base64.
-	Generate  string
-	Length    int
-	Owner     string
-	Group     string
-	Mode      string
-	Before    []string
-	DeclRange hcl.Range
+	// Generate is the generation rule: password, hex or base64; empty for
+	// a provided secret.
+	Generate    string
+	Provided    bool
+	Length      int
+	Owner       string
+	Group       string
+	Mode        string
+	Before      []string
+	Description string
+	DeclRange   hcl.Range
+}
+
+// Path is where the secret's file is on the host of the given service.
+func (s *Secret) Path(service string) string {
+	if s.Provided {
+		return ProvidedSecretsDir + "/" + service + "/" + s.Name
+	}
+	return SecretsDir + "/" + service + "/" + s.Name
 }
 
 // State is what a service keeps: what backups must cover and a move must
@@ -71,14 +103,37 @@ type State struct {
 	Databases []string
 }
 
-// An Expose is a port the service listens on. Only public ones open the
-// firewall.
+// An Expose declares how the service is reached. Its protocol is fixed in
+// the profile; the other attributes may depend on parameters and are
+// resolved per service by Render.
 type Expose struct {
-	Name      string
-	Port      int
+	Name string
+	// Protocol is http (a web route through the reverse proxy), tcp or udp.
 	Protocol  string
-	Public    bool
+	Port      hcl.Expression // nil when not set
+	Domain    hcl.Expression
+	Path      hcl.Expression
+	Public    hcl.Expression
 	DeclRange hcl.Range
+}
+
+// A Route is an Expose resolved for one service.
+type Route struct {
+	Name     string
+	Protocol string
+	// Port is the local port (http) or the listening port (tcp, udp); 0
+	// for an http route whose NixOS module serves its own virtual host.
+	Port   int
+	Domain string
+	Path   string
+	Public bool
+}
+
+// Health is how a deploy checks the service: a unit that must be active
+// and an HTTP path that must answer.
+type Health struct {
+	Unit string
+	HTTP string
 }
 
 // Param returns the named parameter, or nil.
@@ -91,11 +146,63 @@ func (p *Profile) Param(name string) *Param {
 	return nil
 }
 
-// SecretsDir is where generated secrets live on a host; modules/secrets.nix
-// creates the files.
-const SecretsDir = "/var/lib/freecloud/secrets"
+// Where secrets live on a host; modules/secrets.nix creates the generated
+// ones and checks the provided ones.
+const (
+	SecretsDir         = "/var/lib/freecloud/secrets"
+	ProvidedSecretsDir = "/run/freecloud/secrets"
+)
 
-// SecretPath is the file a service's secret is read from on its host.
-func SecretPath(service, secret string) string {
-	return SecretsDir + "/" + service + "/" + secret
+// Databases returns the profile's databases by engine, e.g.
+// {"postgresql": ["gitea"]}.
+func (p *Profile) Databases() map[string][]string {
+	out := map[string][]string{}
+	if p.State == nil {
+		return out
+	}
+	for _, db := range p.State.Databases {
+		engine, name, _ := strings.Cut(db, ":")
+		out[engine] = append(out[engine], name)
+	}
+	return out
 }
+
+// HasHTTP tells whether the profile has a web route.
+func (p *Profile) HasHTTP() bool {
+	for _, e := range p.Expose {
+		if e.Protocol == "http" {
+			return true
+		}
+	}
+	return false
+}
+
+// AllRequires returns the profiles this one needs on its machine: those it
+// names in requires, the reverse proxy for web routes, and the engine of
+// each database it keeps.
+func (p *Profile) AllRequires() []string {
+	seen := map[string]bool{p.Name: true}
+	var out []string
+	add := func(name string) {
+		if !seen[name] {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	for _, r := range p.Requires {
+		add(r)
+	}
+	if p.HasHTTP() {
+		add(ReverseProxy)
+	}
+	engines := p.Databases()
+	for _, engine := range dbEngines {
+		if len(engines[engine]) > 0 {
+			add(engine)
+		}
+	}
+	return out
+}
+
+// ReverseProxy is the profile that serves web routes.
+const ReverseProxy = "reverse-proxy"

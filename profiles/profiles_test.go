@@ -100,7 +100,7 @@ func TestDecodeErrors(t *testing.T) {
   module = "services.x"
   requires = ["postgres"]
   nixos = {}
-}`, `requires "postgres", which is not in the catalogue`, 1},
+}`, `requires "postgres" (named in requires, or needed by a web route or a database), which is not in the catalogue`, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,7 +153,7 @@ func TestRenderUsesParamsSecretsAndService(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	x := v.GetAttr("services.x")
+	x := v.Options.GetAttr("services.x")
 	for attr, want := range map[string]string{"host": "a.example", "tokenFile": SecretsDir + "/www/token", "user": "www@web1"} {
 		if got := x.GetAttr(attr).AsString(); got != want {
 			t.Errorf("%s = %q, want %q", attr, got, want)

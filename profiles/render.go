@@ -8,6 +8,7 @@ import (
 	"github.com/freecloud/freecloud/generator/nix"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
 )
 
@@ -19,6 +20,15 @@ type Instance struct {
 	Params  map[string]cty.Value
 }
 
+// Rendered is a profile evaluated for one instance.
+type Rendered struct {
+	// Options is an object whose keys are NixOS option paths
+	// (services.nextcloud) and whose values are the option trees.
+	Options cty.Value
+	// Routes are the profile's exposes, resolved.
+	Routes []Route
+}
+
 // renderFunctions are the functions a profile's nixos tree may call: the
 // pure library plus nix(), the one explicit way to write raw Nix.
 var renderFunctions = func() map[string]function.Function {
@@ -27,10 +37,8 @@ var renderFunctions = func() map[string]function.Function {
 	return funcs
 }()
 
-// Render evaluates the profile's nixos tree for one instance. The result is
-// an object whose keys are NixOS option paths (services.nextcloud) and whose
-// values are the option trees.
-func (p *Profile) Render(in Instance) (cty.Value, hcl.Diagnostics) {
+// Render evaluates the profile's nixos tree and exposes for one instance.
+func (p *Profile) Render(in Instance) (*Rendered, hcl.Diagnostics) {
 	params := map[string]cty.Value{}
 	for _, param := range p.Params {
 		v, ok := in.Params[param.Name]
@@ -38,14 +46,14 @@ func (p *Profile) Render(in Instance) (cty.Value, hcl.Diagnostics) {
 			v = param.Default
 		}
 		if v == cty.NilVal {
-			return cty.NilVal, hcl.Diagnostics{errorAt(param.DeclRange, "Missing parameter",
+			return nil, hcl.Diagnostics{errorAt(param.DeclRange, "Missing parameter",
 				fmt.Sprintf("Service %q sets no value for the required parameter %q.", in.Service, param.Name))}
 		}
 		params[param.Name] = v
 	}
 	secrets := map[string]cty.Value{}
 	for _, s := range p.Secrets {
-		secrets[s.Name] = cty.StringVal(SecretPath(in.Service, s.Name))
+		secrets[s.Name] = cty.StringVal(s.Path(in.Service))
 	}
 	ctx := &hcl.EvalContext{
 		Variables: map[string]cty.Value{
@@ -60,13 +68,87 @@ func (p *Profile) Render(in Instance) (cty.Value, hcl.Diagnostics) {
 	}
 	v, diags := p.NixOS.Value(ctx)
 	if diags.HasErrors() {
-		return cty.NilVal, diags
+		return nil, diags
 	}
 	if v.IsNull() || !(v.Type().IsObjectType() || v.Type().IsMapType()) {
-		return cty.NilVal, append(diags, errorAt(p.NixOS.Range(), "Invalid nixos tree",
+		return nil, append(diags, errorAt(p.NixOS.Range(), "Invalid nixos tree",
 			`nixos is a map from NixOS option paths to values, like { "services.nginx" = { enable = true } }.`))
 	}
-	return v, diags
+	out := &Rendered{Options: v}
+	for _, e := range p.Expose {
+		route, d := e.resolve(ctx)
+		diags = append(diags, d...)
+		out.Routes = append(out.Routes, route)
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return out, diags
+}
+
+// resolve evaluates an expose's attributes for one instance.
+func (e *Expose) resolve(ctx *hcl.EvalContext) (Route, hcl.Diagnostics) {
+	r := Route{Name: e.Name, Protocol: e.Protocol, Path: "/"}
+	var diags hcl.Diagnostics
+	eval := func(expr hcl.Expression, ty cty.Type) (cty.Value, bool) {
+		if expr == nil {
+			return cty.NullVal(ty), true
+		}
+		v, d := expr.Value(ctx)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return cty.NilVal, false
+		}
+		v, err := convert.Convert(v, ty)
+		if err != nil || v.IsNull() {
+			diags = append(diags, errorAt(expr.Range(), "Invalid expose value", fmt.Sprintf("expose %q: must be a %s.", e.Name, ty.FriendlyName())))
+			return cty.NilVal, false
+		}
+		return v, true
+	}
+	if v, ok := eval(e.Port, cty.Number); ok && !v.IsNull() {
+		port, acc := v.AsBigFloat().Int64()
+		if acc != 0 || port < 1 || port > 65535 {
+			diags = append(diags, errorAt(e.Port.Range(), "Port out of range", fmt.Sprintf("expose %q: port %s is not between 1 and 65535.", e.Name, v.AsBigFloat().String())))
+		}
+		r.Port = int(port)
+	}
+	if v, ok := eval(e.Domain, cty.String); ok && !v.IsNull() {
+		r.Domain = v.AsString()
+	}
+	if v, ok := eval(e.Path, cty.String); ok && !v.IsNull() {
+		r.Path = v.AsString()
+		if len(r.Path) == 0 || r.Path[0] != '/' {
+			diags = append(diags, errorAt(e.Path.Range(), "Invalid path", fmt.Sprintf("expose %q: path starts with /, like \"/\" or \"/app\".", e.Name)))
+		}
+	}
+	if v, ok := eval(e.Public, cty.Bool); ok && !v.IsNull() {
+		r.Public = v.True()
+	}
+	return r, diags
+}
+
+// Validate checks a parameter value against the parameter's validation
+// rules. It returns the error message of the first rule that fails, or "".
+func (p *Param) Validate(value cty.Value) (string, hcl.Diagnostics) {
+	ctx := &hcl.EvalContext{
+		Variables: map[string]cty.Value{"param": cty.ObjectVal(map[string]cty.Value{p.Name: value})},
+		Functions: renderFunctions,
+	}
+	for _, v := range p.Validations {
+		result, diags := v.Condition.Value(ctx)
+		if diags.HasErrors() {
+			return "", diags
+		}
+		result, err := convert.Convert(result, cty.Bool)
+		if err != nil || result.IsNull() {
+			return "", hcl.Diagnostics{errorAt(v.Condition.Range(), "Invalid validation condition", "The condition must be true or false.")}
+		}
+		if result.False() {
+			return v.ErrorMessage, nil
+		}
+	}
+	return "", nil
 }
 
 // SortedParams returns the parameter names in a stable order.

@@ -244,8 +244,9 @@ func TestRepoVendorHash(t *testing.T) {
 
 // TestRepoFlakeExportsEveryModule evaluates the flake's nixosModules (no
 // nixpkgs is needed for that) and checks that every .nix file under modules/
-// is exported under its name (hardware/<p>.nix as hardware-<p>) and that
-// default imports base and secrets.
+// is exported under its name (hardware/<p>.nix as hardware-<p>), and that
+// modules/default.nix, what every machine imports, imports every module
+// that is not a provider layer.
 func TestRepoFlakeExportsEveryModule(t *testing.T) {
 	nixtest.Require(t)
 	root := repoRoot(t)
@@ -270,7 +271,6 @@ func TestRepoFlakeExportsEveryModule(t *testing.T) {
 	if len(want) == 0 {
 		t.Fatal("no .nix files under modules/")
 	}
-	want["default"] = "" // checked below
 
 	expr := `let
   flake = import ` + nixString(filepath.Join(root, "flake.nix")) + `;
@@ -281,7 +281,9 @@ func TestRepoFlakeExportsEveryModule(t *testing.T) {
   };
   str = v: if builtins.isPath v then [ (toString v) ] else map toString (v.imports or [ ]);
 in
-builtins.mapAttrs (name: str) out.nixosModules
+builtins.mapAttrs (name: str) out.nixosModules // {
+  "(default.nix imports)" = str (import ` + nixString(filepath.Join(root, "modules", "default.nix")) + `);
+}
 `
 	file := filepath.Join(t.TempDir(), "modules.nix")
 	if err := os.WriteFile(file, []byte(expr), 0o644); err != nil {
@@ -292,16 +294,24 @@ builtins.mapAttrs (name: str) out.nixosModules
 		t.Fatal(err)
 	}
 
+	var common []string
+	for name, path := range want {
+		if !strings.HasPrefix(name, "hardware-") && name != "default" {
+			common = append(common, path)
+		}
+	}
+	slices.Sort(common)
+	imported := slices.Sorted(slices.Values(got["(default.nix imports)"]))
+	if !slices.Equal(imported, common) {
+		t.Errorf("modules/default.nix imports %v, want every module but the hardware layers: %v", imported, common)
+	}
+	delete(got, "(default.nix imports)")
+
 	for name, path := range want {
 		paths, ok := got[name]
 		switch {
 		case !ok:
 			t.Errorf("flake.nix: nixosModules has no %q (for %s)", name, relTo(root, path))
-		case name == "default":
-			base, secrets := filepath.Join(modDir, "base.nix"), filepath.Join(modDir, "secrets.nix")
-			if !slices.Contains(paths, base) || !slices.Contains(paths, secrets) {
-				t.Errorf("flake.nix: nixosModules.default imports %v, want modules/base.nix and modules/secrets.nix", paths)
-			}
 		case len(paths) != 1 || paths[0] != path:
 			t.Errorf("flake.nix: nixosModules.%s is %v, want %s", name, paths, path)
 		}

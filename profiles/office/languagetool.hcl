@@ -6,13 +6,12 @@
 # disk. Anyone who can reach the domain can use it.
 #
 # The model for a web app behind the reverse proxy: the app listens on
-# localhost only, the profile adds an nginx virtual host that proxies to it.
+# localhost only; its http expose gives it an HTTPS virtual host on nginx.
 profile "languagetool" {
   summary  = "Spelling and grammar checker for your own texts"
   category = "office"
   module   = "services.languagetool"
   source   = "nixos/modules/services/misc/languagetool.nix"
-  requires = ["reverse-proxy"]
 
   param "domain" {
     type        = string
@@ -24,9 +23,10 @@ profile "languagetool" {
     description = "Local port LanguageTool listens on, behind nginx. Change it if another service on the machine uses it."
   }
 
-  expose "https" {
-    port   = 443
-    public = true
+  expose "web" {
+    protocol = "http"
+    domain   = param.domain
+    port     = param.port
   }
 
   example = { domain = "lt.example.org" }
@@ -36,13 +36,6 @@ profile "languagetool" {
       enable = true
       port   = param.port
       # `public` stays false: only connections from this machine (nginx).
-    }
-    "services.nginx.virtualHosts" = {
-      (param.domain) = {
-        forceSSL   = true
-        enableACME = true
-        locations  = { "/" = { proxyPass = "http://127.0.0.1:${param.port}" } }
-      }
     }
   }
 }

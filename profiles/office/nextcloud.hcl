@@ -5,7 +5,7 @@
 #   local PostgreSQL and connects through the socket with peer auth, so
 #   there is no database password;
 # - it defines the nginx virtual host for hostName (PHP-FPM, headers,
-#   upload size); the profile only adds HTTPS to it;
+#   upload size); the http expose only adds HTTPS to it;
 # - it runs a Redis instance for locking and caching (configureRedis).
 # The Nextcloud version follows system.stateVersion (26.05: Nextcloud 33).
 # Nextcloud upgrades one major version at a time: when moving to a newer
@@ -15,7 +15,6 @@ profile "nextcloud" {
   category = "office"
   module   = "services.nextcloud"
   source   = "nixos/modules/services/web-apps/nextcloud.nix"
-  requires = ["postgresql", "reverse-proxy"]
 
   param "domain" {
     type        = string
@@ -45,9 +44,11 @@ profile "nextcloud" {
     databases = ["postgresql:nextcloud"]
   }
 
-  expose "https" {
-    port   = 443
-    public = true
+  # The NixOS module defines the nginx virtual host itself (no port here);
+  # freecloud makes it HTTPS-only with a Let's Encrypt certificate.
+  expose "web" {
+    protocol = "http"
+    domain   = param.domain
   }
 
   example = { domain = "cloud.example.org" }
@@ -64,9 +65,6 @@ profile "nextcloud" {
         adminpassFile = secret.admin_password
       }
       settings = { default_phone_region = param.phone_region }
-    }
-    "services.nginx.virtualHosts" = {
-      (param.domain) = { forceSSL = true, enableACME = true }
     }
   }
 }
