@@ -168,7 +168,7 @@ func decodeFile(file *hcl.File, name string) (*Profile, hcl.Diagnostics) {
 
 	seen := map[string]hcl.Range{}
 	for _, b := range body.Blocks {
-		if b.Type != "state" {
+		if len(b.Labels) == 1 { // param, secret, expose: unique by name
 			key := b.Type + " " + b.Labels[0]
 			if prev, dup := seen[key]; dup {
 				diags = append(diags, errorAt(b.LabelRanges[0], "Duplicate "+b.Type,

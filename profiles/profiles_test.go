@@ -219,3 +219,54 @@ func TestBuiltinProfilesAreFormatted(t *testing.T) {
 		}
 	}
 }
+
+// FuzzProfile decodes arbitrary profile files and renders those that load
+// with their example: errors, never a panic.
+//
+// go test ./profiles -run '^$' -fuzz FuzzProfile
+func FuzzProfile(f *testing.F) {
+	names, _ := fs.Glob(builtin, "*/*.hcl")
+	for _, name := range names {
+		src, _ := fs.ReadFile(builtin, name)
+		f.Add(name, string(src))
+	}
+	f.Add("web/site.hcl", `profile "site" {
+  summary = "x"
+  category = "web"
+  module = "services.x"
+  health {}
+  health { unit = 1 }
+  expose "a" { protocol = "http" }
+  expose "a" { port = "x" }
+  secret "s" {}
+  param "p" {
+    type = string
+    validation { condition = param.q }
+  }
+  nixos = { "a..b" = param.p }
+}`)
+	f.Fuzz(func(t *testing.T, name, src string) {
+		cat, diags := Load(fstest.MapFS{name: {Data: []byte(src)}}, "p")
+		for _, d := range diags {
+			if strings.TrimSpace(d.Summary) == "" {
+				t.Fatalf("diagnostic without summary: %#v", d)
+			}
+		}
+		for _, pname := range cat.Names() {
+			p, _ := cat.Lookup(pname)
+			params := map[string]cty.Value{}
+			if p.Example != cty.NilVal && !p.Example.IsNull() && p.Example.IsWhollyKnown() {
+				for it := p.Example.ElementIterator(); it.Next(); {
+					k, v := it.Element()
+					params[k.AsString()] = v
+				}
+			}
+			p.Render(Instance{Service: "s", Machine: "m", Params: params})
+			for _, param := range p.Params {
+				if v, ok := params[param.Name]; ok {
+					param.Validate(v)
+				}
+			}
+		}
+	})
+}
