@@ -27,6 +27,10 @@ profile "site" {
   param "ports" {
     type    = list(number)
     default = [443]
+    validation {
+      condition     = alltrue([for p in param.ports : p > 0 && p < 65536])
+      error_message = "Ports are between 1 and 65535."
+    }
   }
   nixos = { "services.nginx.enable" = true }
 }`)},
@@ -222,6 +226,17 @@ service "www" {
 }`},
 			at:   "main.fc.hcl:16",
 			want: []string{`Parameter "ports" of profile "site" must be list(number)`},
+		},
+		{
+			name: "param breaks the profile's validation rule",
+			files: map[string]string{"main.fc.hcl": validBase + `
+service "www" {
+  profile = "site"
+  machine = machine.web1
+  with    = { domain = "x.example", ports = [80, 70000] }
+}`},
+			at:   "main.fc.hcl:14",
+			want: []string{"Ports are between 1 and 65535.", `parameter "ports" in profile "site"`},
 		},
 		{
 			name: "misspelled param",

@@ -140,6 +140,16 @@ func (l *loader) decodeParams(s *Service, attr *hcl.Attribute, ctx *hcl.EvalCont
 			ok = false
 			continue
 		}
+		msg, d := param.Validate(converted)
+		l.diags = append(l.diags, d...)
+		if msg != "" {
+			l.diags = append(l.diags, errorf(valRanges[key], "Invalid parameter value",
+				"%s\n\nThis is a rule of parameter %q in profile %q.", msg, key, s.Profile.Name))
+			ok = false
+		}
+		if d.HasErrors() {
+			ok = false
+		}
 		params[key] = converted
 	}
 	for _, param := range s.Profile.Params {
