@@ -11,6 +11,9 @@ profile "postgresql" {
   category = "databases"
   module   = "services.postgresql"
   source   = "nixos/modules/services/databases/postgresql.nix"
+  upstream = "https://www.postgresql.org"
+  license  = "PostgreSQL"
+  maturity = "stable"
 
   param "version" {
     type        = number
@@ -29,6 +32,8 @@ profile "postgresql" {
     protocol = "tcp"
     public   = false
   }
+
+  example = {}
 
   nixos = {
     "services.postgresql" = {

@@ -14,6 +14,9 @@ profile "reverse-proxy" {
   category = "networking"
   module   = "services.nginx"
   source   = "nixos/modules/services/web-servers/nginx/default.nix"
+  upstream = "https://nginx.org"
+  license  = "BSD-2-Clause"
+  maturity = "stable"
 
   param "acme_email" {
     type        = string

@@ -12,6 +12,9 @@ profile "languagetool" {
   category = "office"
   module   = "services.languagetool"
   source   = "nixos/modules/services/misc/languagetool.nix"
+  upstream = "https://languagetool.org"
+  license  = "LGPL-2.1-or-later"
+  maturity = "stable"
 
   param "domain" {
     type        = string

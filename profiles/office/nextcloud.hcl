@@ -15,6 +15,9 @@ profile "nextcloud" {
   category = "office"
   module   = "services.nextcloud"
   source   = "nixos/modules/services/web-apps/nextcloud.nix"
+  upstream = "https://nextcloud.com"
+  license  = "AGPL-3.0-or-later"
+  maturity = "stable"
 
   param "domain" {
     type        = string

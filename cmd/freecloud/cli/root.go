@@ -44,6 +44,7 @@ live, and the services they run — into a reproducible NixOS flake.`,
 		newValidateCommand(g),
 		newGenerateCommand(g),
 		newFmtCommand(g),
+		newProfilesCommand(g),
 		newVersionCommand(),
 	)
 	return root

@@ -1,0 +1,272 @@
+// Package profilecheck checks profiles the way the catalogue requires, for
+// authors (`freecloud profiles check`) and for the catalogue's own test:
+// each profile renders with its example through the real loader and
+// generator, the Nix it produces parses, and every NixOS option path it sets
+// was recorded as checked against the nixpkgs sources.
+package profilecheck
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/freecloud/freecloud/generator"
+	"github.com/freecloud/freecloud/generator/config"
+	"github.com/freecloud/freecloud/generator/nix"
+	"github.com/freecloud/freecloud/profiles"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// A Result is the outcome for one profile.
+type Result struct {
+	Profile string
+	// Options is the number of option paths the profile sets.
+	Options int
+	Diags   hcl.Diagnostics
+}
+
+// Checker checks profiles of one catalogue.
+type Checker struct {
+	Catalogue *profiles.Catalogue
+	Options   *profiles.OptionsData
+	// WorkDir is a scratch directory for the deployments and flakes built.
+	WorkDir string
+	// NixParse, when set, parses the generated files with the real Nix
+	// parser; it returns Nix's message on failure.
+	NixParse func(dir string, tree generator.Tree) error
+}
+
+// Check checks the named profiles, in order.
+func (c *Checker) Check(names []string) []Result {
+	results := make([]Result, 0, len(names))
+	for i, name := range names {
+		p, ok := c.Catalogue.Lookup(name)
+		if !ok {
+			results = append(results, Result{Profile: name, Diags: hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No such profile", Detail: name}}})
+			continue
+		}
+		r := Result{Profile: name}
+		r.Diags = append(r.Diags, metadata(p)...)
+		if p.Example == cty.NilVal {
+			results = append(results, r)
+			continue
+		}
+		n, d := c.optionPaths(p)
+		r.Options = n
+		r.Diags = append(r.Diags, d...)
+		r.Diags = append(r.Diags, c.generate(p, filepath.Join(c.WorkDir, fmt.Sprintf("%03d-%s", i, name)))...)
+		results = append(results, r)
+	}
+	return results
+}
+
+// metadata checks what the catalogue asks of every profile beyond what
+// the loader requires.
+func metadata(p *profiles.Profile) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	missing := func(what, hint string) {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Profile lacks " + what,
+			Detail:   fmt.Sprintf("Profile %q: %s", p.Name, hint),
+			Subject:  p.DeclRange.Ptr(),
+		})
+	}
+	if p.Source == "" {
+		missing("source", `add source = "nixos/modules/..." naming the nixpkgs file its options were checked against.`)
+	}
+	if p.License == "" {
+		missing("license", `add license = "<SPDX id>" of the application.`)
+	}
+	if p.Maturity == "" {
+		missing("maturity", `add maturity = "stable", "beta" or "experimental".`)
+	}
+	if p.Example == cty.NilVal {
+		missing("an example", `add example = { ... }, a minimal with-map that makes it render (example = {} when no parameter is required).`)
+	}
+	return diags
+}
+
+// optionPaths renders the profile with its example and checks every option
+// path it sets against the options data.
+func (c *Checker) optionPaths(p *profiles.Profile) (int, hcl.Diagnostics) {
+	r, diags := p.Render(profiles.Instance{Service: p.Name, Machine: "check", Params: exampleParams(p)})
+	if diags.HasErrors() {
+		return 0, diags
+	}
+	var paths [][]string
+	for it := r.Options.ElementIterator(); it.Next(); {
+		k, v := it.Element()
+		expr, err := nix.FromCty(v)
+		if err != nil {
+			diags = append(diags, errorAt(p.NixOS.Range(), "Value cannot be written as Nix", "%s: %s", k.AsString(), err))
+			continue
+		}
+		leaves(strings.Split(k.AsString(), "."), expr, &paths)
+	}
+	for _, path := range paths {
+		if !c.Options.Covers(path) {
+			diags = append(diags, errorAt(p.NixOS.Range(), "Option not checked against nixpkgs",
+				"Profile %q sets %s, which no entry of the %s files covers. Check the option's name and type in the NixOS module source and record it there (see docs/profiles.md).",
+				p.Name, strings.Join(path, "."), profiles.OptionsFile))
+		}
+	}
+	return len(paths), diags
+}
+
+// leaves collects the paths of the values in an option tree: the options
+// set, as opposed to the attribute sets that lead to them.
+func leaves(prefix []string, e nix.Expr, out *[][]string) {
+	attrs, ok := e.(nix.Attrs)
+	if !ok || len(attrs) == 0 {
+		*out = append(*out, prefix)
+		return
+	}
+	for _, b := range attrs {
+		leaves(append(append([]string(nil), prefix...), b.Path...), b.Value, out)
+	}
+}
+
+// generate puts the profile on a machine of a small deployment, as an
+// operator would with the example, and generates the flake: this runs
+// the loader's parameter checks, the requirements, the option merge with
+// the profiles it pulls in, and the Nix printer.
+func (c *Checker) generate(p *profiles.Profile, dir string) hcl.Diagnostics {
+	src := deploymentFor(p, c.Catalogue)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot write the test deployment", Detail: err.Error()}}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.fc.hcl"), src, 0o644); err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot write the test deployment", Detail: err.Error()}}
+	}
+	dep, _, diags := config.Load(dir, config.Options{Catalogue: c.Catalogue})
+	if diags.HasErrors() {
+		return explain(p, diags)
+	}
+	tree, diags := generator.Generate(dep, c.Catalogue)
+	if diags.HasErrors() {
+		return explain(p, diags)
+	}
+	if c.NixParse == nil {
+		return nil
+	}
+	out := filepath.Join(dir, "nix")
+	if err := generator.Write(out, tree); err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot write the flake", Detail: err.Error()}}
+	}
+	if err := c.NixParse(out, tree); err != nil {
+		return hcl.Diagnostics{errorAt(p.NixOS.Range(), "Generated Nix does not parse",
+			"Profile %q with its example produces Nix that nix-instantiate rejects (look at nix(...) texts):\n%s", p.Name, err)}
+	}
+	return nil
+}
+
+// explain keeps diagnostics from the generated test deployment but says
+// where they came from: the profile's example.
+func explain(p *profiles.Profile, diags hcl.Diagnostics) hcl.Diagnostics {
+	var out hcl.Diagnostics
+	for _, d := range diags {
+		if d.Severity != hcl.DiagError {
+			continue
+		}
+		moved := *d
+		if d.Subject != nil && strings.HasSuffix(d.Subject.Filename, "main.fc.hcl") {
+			moved.Subject = p.DeclRange.Ptr()
+			moved.Detail = fmt.Sprintf("With its example, on a test machine: %s", d.Detail)
+		}
+		out = append(out, &moved)
+	}
+	return out
+}
+
+// deploymentFor writes the deployment an operator would to try the profile:
+// one machine, the profile with its example, and every profile it requires
+// that cannot be added with defaults alone, with their examples.
+func deploymentFor(p *profiles.Profile, cat *profiles.Catalogue) []byte {
+	f := hclwrite.NewEmptyFile()
+	body := f.Body()
+	body.AppendNewBlock("deployment", []string{"check"})
+	body.AppendNewBlock("provider", []string{"hetzner", "test"})
+	m := body.AppendNewBlock("machine", []string{"check"}).Body()
+	m.SetAttributeTraversal("provider", hcl.Traversal{hcl.TraverseRoot{Name: "provider"}, hcl.TraverseAttr{Name: "hetzner"}, hcl.TraverseAttr{Name: "test"}})
+	m.SetAttributeValue("location", cty.StringVal("fsn1"))
+	m.SetAttributeValue("size", cty.StringVal("cx32"))
+	m.SetAttributeValue("admins", cty.ListVal([]cty.Value{cty.StringVal("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPROFILECHECKKEYPROFILECHECKKEY check@freecloud")}))
+
+	service := func(name string, q *profiles.Profile) {
+		s := body.AppendNewBlock("service", []string{name}).Body()
+		s.SetAttributeValue("profile", cty.StringVal(q.Name))
+		s.SetAttributeTraversal("machine", hcl.Traversal{hcl.TraverseRoot{Name: "machine"}, hcl.TraverseAttr{Name: "check"}})
+		if q.Example != cty.NilVal && !q.Example.IsNull() && q.Example.LengthInt() > 0 {
+			s.SetAttributeValue("with", q.Example)
+		}
+	}
+	service(p.Name, p)
+	seen := map[string]bool{p.Name: true}
+	queue := []*profiles.Profile{p}
+	for len(queue) > 0 {
+		q := queue[0]
+		queue = queue[1:]
+		for _, req := range q.AllRequires() {
+			r, ok := cat.Lookup(req)
+			if !ok || seen[req] {
+				continue
+			}
+			seen[req] = true
+			queue = append(queue, r)
+			if needsParams(r) {
+				service(req, r)
+			}
+		}
+	}
+	return f.Bytes()
+}
+
+func needsParams(p *profiles.Profile) bool {
+	for _, param := range p.Params {
+		if param.Required() {
+			return true
+		}
+	}
+	return false
+}
+
+// exampleParams converts a profile's example to its parameters' types and
+// fills in defaults, as the loader would for an operator.
+func exampleParams(p *profiles.Profile) map[string]cty.Value {
+	params := map[string]cty.Value{}
+	if p.Example == cty.NilVal || p.Example.IsNull() {
+		return params
+	}
+	for it := p.Example.ElementIterator(); it.Next(); {
+		k, v := it.Element()
+		if param := p.Param(k.AsString()); param != nil {
+			if converted, err := convert.Convert(v, param.Type); err == nil {
+				v = converted
+			}
+		}
+		params[k.AsString()] = v
+	}
+	return params
+}
+
+func errorAt(rng hcl.Range, summary, format string, args ...any) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: rng.Ptr()}
+}
+
+// Failed returns the sorted names of the profiles in results that failed.
+func Failed(results []Result) []string {
+	var out []string
+	for _, r := range results {
+		if r.Diags.HasErrors() {
+			out = append(out, r.Profile)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
