@@ -201,7 +201,7 @@ func checkRoutes(m *config.Machine, all []rendered) hcl.Diagnostics {
 		if first, dup := taken[key]; dup && first.instance != r.instance {
 			diags = append(diags, errorAt(r.declRange, "Two services want the same "+what,
 				"On machine %q, %s and %s both use %s. Change a port or domain parameter of one of them, or move it to another machine.",
-				m.Name, first.owner(), r.owner(), strings.TrimPrefix(key, what+" ")))
+				m.Name, first.owner(), r.owner(), key))
 			return
 		}
 		taken[key] = r
@@ -210,7 +210,7 @@ func checkRoutes(m *config.Machine, all []rendered) hcl.Diagnostics {
 		for _, route := range r.Routes {
 			switch {
 			case route.Protocol == "http":
-				claim("route "+route.Domain+route.Path, "route", r)
+				claim("https://"+route.Domain+route.Path, "route", r)
 				if route.Port != 0 {
 					claim(fmt.Sprintf("port %d/tcp", route.Port), "port", r)
 				}
