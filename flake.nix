@@ -109,6 +109,7 @@
         secrets = ./modules/secrets.nix;
         web = ./modules/web.nix;
         databases = ./modules/databases.nix;
+        backup = ./modules/backup.nix;
         hardware-aws = ./modules/hardware/aws.nix;
         hardware-baremetal = ./modules/hardware/baremetal.nix;
         hardware-hetzner = ./modules/hardware/hetzner.nix;

@@ -135,8 +135,24 @@ func configuration(m *config.Machine, instances []*instance) (nix.Expr, hcl.Diag
 	for option, ports := range firewallPorts(all) {
 		set(option, ports, base, m.DeclRange)
 	}
-	for engine, names := range databases(all) {
+	dbs := databases(all)
+	for engine, names := range dbs {
 		set("freecloud.databases."+engine, stringList(names), base, m.DeclRange)
+	}
+	if paths := statePaths(all); len(paths) > 0 || len(dbs) > 0 {
+		if m.Backup == nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "State without backup",
+				Detail: fmt.Sprintf("Machine %q keeps state (%s) but has no backup. Add a backup block to the deployment, or backup = { repository = ... } to the machine.",
+					m.Name, strings.Join(append(paths, dbNames(dbs)...), ", ")),
+				Subject: m.DeclRange.Ptr(),
+			})
+		} else {
+			backup, secrets := backupOptions(m.Backup, paths, dbs)
+			set("freecloud.backup", backup, base, m.Backup.DeclRange)
+			set("freecloud.secrets", secrets, base, m.Backup.DeclRange)
+		}
 	}
 
 	for _, r := range all {
@@ -174,6 +190,52 @@ func configuration(m *config.Machine, instances []*instance) (nix.Expr, hcl.Diag
 	bindings := nix.Attrs{{Path: []string{"imports"}, Value: nix.List{nix.Path("../../modules/default.nix")}}}
 	bindings = append(bindings, tree.moduleBindings()...)
 	return nix.Lambda{Formals: []string{"config", "lib", "pkgs"}, Ellipsis: true, Body: bindings}, diags
+}
+
+// backupOptions is freecloud.backup (modules/backup.nix) for a machine,
+// and the secrets it reads: the repository password and, for object
+// stores, the access keys, both provided by the operator.
+func backupOptions(b *config.Backup, paths []string, dbs map[string][]string) (nix.Attrs, nix.Attrs) {
+	secretsDir := profiles.ProvidedSecretsDir + "/" + config.ReservedServiceName + "/"
+	backup := nix.Attrs{
+		{Path: []string{"repository"}, Value: nix.String(b.Repository)},
+		{Path: []string{"schedule"}, Value: nix.String(b.Schedule)},
+		{Path: []string{"paths"}, Value: stringList(paths)},
+		{Path: []string{"passwordFile"}, Value: nix.String(secretsDir + "password")},
+	}
+	for engine, names := range dbs {
+		backup = append(backup, nix.Binding{Path: []string{engine}, Value: stringList(names)})
+	}
+	provided := nix.Attrs{{Path: []string{"provided"}, Value: nix.Bool(true)}, {Path: []string{"before"}, Value: nix.List{nix.String("restic-backups-freecloud.service")}}}
+	secrets := nix.Attrs{{Path: []string{config.ReservedServiceName, "password"}, Value: provided}}
+	if b.NeedsCredentials() {
+		backup = append(backup, nix.Binding{Path: []string{"environmentFile"}, Value: nix.String(secretsDir + "environment")})
+		secrets = append(secrets, nix.Binding{Path: []string{config.ReservedServiceName, "environment"}, Value: provided})
+	}
+	return backup, secrets
+}
+
+// statePaths returns the data paths of a machine's services, sorted.
+func statePaths(all []rendered) []string {
+	set := map[string]bool{}
+	for _, r := range all {
+		if r.profile.State != nil {
+			for _, p := range r.profile.State.Paths {
+				set[p] = true
+			}
+		}
+	}
+	return sortedKeys(set)
+}
+
+func dbNames(dbs map[string][]string) []string {
+	var out []string
+	for _, engine := range sortedKeys(dbs) {
+		for _, name := range dbs[engine] {
+			out = append(out, engine+":"+name)
+		}
+	}
+	return out
 }
 
 // secretOptions is a secret's entry in freecloud.secrets (modules/secrets.nix).

@@ -242,3 +242,43 @@ service "queue" {
 		t.Fatal(diags.Error())
 	}
 }
+
+func TestBackups(t *testing.T) {
+	services := `
+service "git" {
+  profile = "forge"
+  machine = machine.web1
+  with    = { domain = "git.acme.example" }
+}
+`
+	// Without a backup, state gets a warning, not an error.
+	_, diags := generateWith(t, machineryProfiles, machineryBase+services)
+	if diags.HasErrors() || !strings.Contains(diags.Error(), "keeps state (/var/lib/forge, mysql:forge_legacy, postgresql:forge) but has no backup") {
+		t.Errorf("want a warning about state without backup, got %v", diags)
+	}
+
+	tree, diags := generateWith(t, machineryProfiles, machineryBase+services+`
+backup {
+  repository = "s3:https://s3.example.org/backups/"
+  schedule   = "02:30"
+}
+`)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	conf := string(tree["hosts/web1/configuration.nix"])
+	for _, want := range []string{
+		`repository = "s3:https://s3.example.org/backups/web1";`,
+		`schedule = "02:30";`,
+		`paths = [ "/var/lib/forge" ];`,
+		`mysql = [ "forge_legacy" ];`,
+		`postgresql = [ "forge" ];`,
+		`passwordFile = "/run/freecloud/secrets/backup/password";`,
+		`environmentFile = "/run/freecloud/secrets/backup/environment";`,
+	} {
+		if !strings.Contains(conf, want) {
+			t.Errorf("configuration.nix lacks %s\n%s", want, conf)
+		}
+	}
+	parseTree(t, tree)
+}

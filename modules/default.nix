@@ -7,5 +7,6 @@
     ./secrets.nix
     ./web.nix
     ./databases.nix
+    ./backup.nix
   ];
 }

@@ -38,6 +38,13 @@ sovereignty {
   forbidden_operator_law = ["US"]
 }
 
+# Every machine with state backs up to its own restic repository below
+# this one, each night: Hetzner's object storage in Falkenstein. The
+# repository password and access keys are secrets set by the operator.
+backup {
+  repository = "s3:https://fsn1.your-objectstorage.com/acme-backups"
+}
+
 provider "hetzner" "eu" {}       # token from HCLOUD_TOKEN
 provider "baremetal" "office" {} # machines reached over SSH
 

@@ -50,6 +50,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "service", LabelNames: []string{"name"}},
 		{Type: "sovereignty"},
 		{Type: "output", LabelNames: []string{"name"}},
+		{Type: "backup"},
 	},
 }
 
@@ -192,6 +193,7 @@ func (l *loader) decode(blocks hcl.Blocks) {
 	}
 	l.evaluate()
 	l.decodeSovereignty(blocks.OfType("sovereignty"))
+	l.decodeBackup(blocks.OfType("backup"))
 	for _, b := range blocks.OfType("output") {
 		l.decodeOutput(b)
 	}

@@ -342,6 +342,18 @@ output "token" { value = "x-${var.token}" }`},
 			want: []string{"add sensitive = true"},
 		},
 		{
+			name:  "backup repository with a password",
+			files: map[string]string{"main.fc.hcl": validBase + "\nbackup {\n  repository = \"rest:https://user:hunter2@backup.example.org/\"\n}\n"},
+			at:    "main.fc.hcl:11",
+			want:  []string{"holds a password (user:***)"},
+		},
+		{
+			name:  "reserved service name",
+			files: map[string]string{"main.fc.hcl": validBase + "\nservice \"backup\" {\n  profile = \"db\"\n  machine = machine.web1\n}\n"},
+			at:    "main.fc.hcl:11",
+			want:  []string{"names the secrets of each machine's backup"},
+		},
+		{
 			name:  "value for undeclared variable",
 			files: map[string]string{"main.fc.hcl": validBase + "\nvariable \"domain\" { default = \"x\" }\n"},
 			opts:  Options{VarArgs: []VarArg{{Assignment: "domian=y"}}},

@@ -6,6 +6,8 @@
 package config
 
 import (
+	"strings"
+
 	"github.com/freecloud/freecloud/profiles"
 	"github.com/freecloud/freecloud/providers"
 	"github.com/hashicorp/hcl/v2"
@@ -22,8 +24,33 @@ type Deployment struct {
 	Machines    []*Machine
 	Services    []*Service
 	Sovereignty *Sovereignty
-	Outputs     []*Output
-	DeclRange   hcl.Range
+	// Backup is the deployment-wide backup target, nil when none.
+	Backup    *Backup
+	Outputs   []*Output
+	DeclRange hcl.Range
+}
+
+// A Backup is where a machine's state is backed up with restic.
+type Backup struct {
+	// Repository is a restic repository URL (sftp:, rest:, s3:, /path…).
+	// The deployment-wide one gets /<machine> appended per machine.
+	Repository string
+	// Schedule is a systemd OnCalendar expression, e.g. daily or 02:30.
+	Schedule  string
+	DeclRange hcl.Range
+}
+
+// NeedsCredentials tells whether the repository's backend reads access
+// keys from the environment (object stores, and the REST server's
+// RESTIC_REST_USERNAME/PASSWORD), which the operator provides as a secret
+// next to the password.
+func (b *Backup) NeedsCredentials() bool {
+	for _, prefix := range []string{"s3:", "b2:", "azure:", "gs:", "swift:", "rest:"} {
+		if strings.HasPrefix(b.Repository, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // A Variable is an input of the deployment with its resolved value.
@@ -70,6 +97,9 @@ type Machine struct {
 	// Platform is the Nix system, e.g. x86_64-linux, derived from the
 	// provider kind and size.
 	Platform string
+	// Backup is where the machine's state goes: its own backup attribute,
+	// else the deployment's backup block; nil when neither is set.
+	Backup *Backup
 	// Ranges holds the source range of every attribute that was set, for
 	// later checks that point at a line (e.g. a location that breaks the
 	// sovereignty policy).

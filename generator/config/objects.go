@@ -37,8 +37,24 @@ var machineSchema = &hcl.BodySchema{
 		{Name: "disks"},
 		{Name: "labels"},
 		{Name: "state_version"},
+		{Name: "backup"},
 	},
 }
+
+var backupSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "repository", Required: true},
+		{Name: "schedule"},
+	},
+}
+
+var backupType = cty.ObjectWithOptionalAttrs(map[string]cty.Type{
+	"repository": cty.String,
+	"schedule":   cty.String,
+}, []string{"schedule"})
+
+// DefaultBackupSchedule is when backups run unless told otherwise.
+const DefaultBackupSchedule = "daily"
 
 var serviceSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
@@ -168,6 +184,12 @@ func (l *loader) decodeMachine(name string, b *hcl.Block, attrs hcl.Attributes, 
 		for k, val := range v.AsValueMap() {
 			m.Labels[k] = val.AsString()
 		}
+	}
+	if v, good := l.evalAs(attrs["backup"], ctx, backupType); !good {
+		ok = false
+	} else if !v.IsNull() {
+		m.Backup = &Backup{Repository: stringAttr(v, "repository"), Schedule: stringAttr(v, "schedule"), DeclRange: attrs["backup"].Expr.Range()}
+		ok = l.checkBackup(m.Backup) && ok
 	}
 	if v, good := l.evalAs(attrs["disks"], ctx, diskType); !good {
 		ok = false
@@ -396,4 +418,81 @@ func (l *loader) decodeOutput(b *hcl.Block) {
 			"output %q shows a sensitive value; add sensitive = true so it is never printed.", name))
 	}
 	l.dep.Outputs = append(l.dep.Outputs, o)
+}
+
+// decodeBackup reads the deployment-wide backup block and gives every
+// machine without a backup of its own a repository below it.
+func (l *loader) decodeBackup(blocks hcl.Blocks) {
+	if len(blocks) > 0 {
+		for _, extra := range blocks[1:] {
+			l.diags = append(l.diags, errorf(extra.DefRange, "Duplicate backup block",
+				"A deployment has one backup block; the first is at %s. Machines can override it with their backup attribute.", at(blocks[0].DefRange)))
+		}
+		content, diags := blocks[0].Body.Content(backupSchema)
+		l.diags = append(l.diags, diags...)
+		if !diags.HasErrors() {
+			b := &Backup{DeclRange: blocks[0].DefRange}
+			for name, target := range map[string]*string{"repository": &b.Repository, "schedule": &b.Schedule} {
+				attr := content.Attributes[name]
+				var ctx *hcl.EvalContext
+				if attr != nil {
+					if ctx = l.contextForExpr(attr.Expr); ctx == nil {
+						return
+					}
+				}
+				if v, ok := l.evalAs(attr, ctx, cty.String); ok && !v.IsNull() {
+					*target = v.AsString()
+				}
+			}
+			if l.checkBackup(b) {
+				l.dep.Backup = b
+			}
+		}
+	}
+	for _, m := range l.dep.Machines {
+		if m.Backup == nil && l.dep.Backup != nil {
+			m.Backup = &Backup{
+				Repository: strings.TrimSuffix(l.dep.Backup.Repository, "/") + "/" + m.Name,
+				Schedule:   l.dep.Backup.Schedule,
+				DeclRange:  l.dep.Backup.DeclRange,
+			}
+		}
+		if m.Backup != nil && m.Backup.Schedule == "" {
+			m.Backup.Schedule = DefaultBackupSchedule
+		}
+	}
+}
+
+func (l *loader) checkBackup(b *Backup) bool {
+	if strings.TrimSpace(b.Repository) == "" || strings.ContainsAny(b.Repository, "\n\r") {
+		l.diags = append(l.diags, errorf(b.DeclRange, "Invalid backup repository",
+			"repository is a restic repository, like \"sftp:backup@nas.example.org:/srv/restic\" or \"s3:https://s3.example.org/bucket\"."))
+		return false
+	}
+	if u := userInfo(b.Repository); u != "" {
+		l.diags = append(l.diags, errorf(b.DeclRange, "Credentials in the backup repository",
+			"The repository URL holds a password (%s): it would be published in the world-readable Nix store. Remove it; freecloud reads the repository password and access keys from the backup secrets on the host.", u))
+		return false
+	}
+	if strings.ContainsAny(b.Schedule, "\n\r") {
+		l.diags = append(l.diags, errorf(b.DeclRange, "Invalid backup schedule", "schedule is a systemd calendar expression, like \"daily\" or \"*-*-* 02:30\"."))
+		return false
+	}
+	return true
+}
+
+// userInfo returns the user:password part of a URL-style repository, if
+// it has a password.
+func userInfo(repo string) string {
+	_, rest, ok := strings.Cut(repo, "://")
+	if !ok {
+		return ""
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	cred, _, ok := strings.Cut(host, "@")
+	if !ok || !strings.Contains(cred, ":") {
+		return ""
+	}
+	user, _, _ := strings.Cut(cred, ":")
+	return user + ":***"
 }

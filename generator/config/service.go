@@ -15,6 +15,12 @@ import (
 
 func (l *loader) addService(b *hcl.Block) {
 	name := b.Labels[0]
+	if name == ReservedServiceName {
+		l.diags = append(l.diags, errorf(b.LabelRanges[0], "Reserved service name",
+			"%q names the secrets of each machine's backup (freecloud secrets set backup password); call the service something else.", name))
+		l.addNode(&node{addr: "service." + name, kind: "service", name: name, rng: b.DefRange, failed: true})
+		return
+	}
 	if !serviceNameRe.MatchString(name) {
 		l.diags = append(l.diags, errorf(b.LabelRanges[0], "Invalid service name",
 			"%q: service names become unit and directory names on the host: lowercase letters and digits, words joined by - or _, like \"cloud\".", name))
@@ -217,3 +223,7 @@ func serviceValue(s *Service) cty.Value {
 		"with":    cty.ObjectVal(s.Params),
 	})
 }
+
+// ReservedServiceName is the service name under which a machine's backup
+// secrets (repository password, access keys) are kept.
+const ReservedServiceName = "backup"
