@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -109,6 +110,7 @@ func (c *Checker) optionPaths(p *profiles.Profile) (int, hcl.Diagnostics) {
 		}
 		leaves(strings.Split(k.AsString(), "."), expr, &paths)
 	}
+	diags = append(diags, secretValues(p, r.Options)...)
 	for _, path := range paths {
 		if !c.Options.Covers(path) {
 			diags = append(diags, errorAt(p.NixOS.Range(), "Option not checked against nixpkgs",
@@ -269,4 +271,40 @@ func Failed(results []Result) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// secretish matches option names that hold a secret itself rather than the
+// path of a file with it (adminpass, smtpPassword, api_token, secretKey…).
+var secretish = regexp.MustCompile(`(?i)(pass(word|wd)?|secret|token|api_?key|private_?key|credentials?)$`)
+
+// secretValues refuses option values that look like secrets written into
+// the profile: anything under a secret-named option that is not a path.
+// Secrets are files on the host (secret.<name>); a literal would land in
+// the world-readable Nix store.
+func secretValues(p *profiles.Profile, options cty.Value) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	var walk func(path []string, v cty.Value)
+	walk = func(path []string, v cty.Value) {
+		if v.IsNull() || !v.IsKnown() {
+			return
+		}
+		switch {
+		case v.Type().IsObjectType() || v.Type().IsMapType():
+			for it := v.ElementIterator(); it.Next(); {
+				k, e := it.Element()
+				walk(append(append([]string(nil), path...), k.AsString()), e)
+			}
+		case v.Type() == cty.String && secretish.MatchString(path[len(path)-1]):
+			if s := v.AsString(); s != "" && !strings.HasPrefix(s, "/") {
+				diags = append(diags, errorAt(p.NixOS.Range(), "Secret value in a profile",
+					"Profile %q sets %s to a literal. Secrets never appear in the Nix store: declare a secret block and point the module's file option at secret.<name>.",
+					p.Name, strings.Join(path, ".")))
+			}
+		}
+	}
+	for it := options.ElementIterator(); it.Next(); {
+		k, v := it.Element()
+		walk(strings.Split(k.AsString(), "."), v)
+	}
+	return diags
 }

@@ -56,7 +56,7 @@ func TestCheckCatchesUncheckedOptionsAndMissingMetadata(t *testing.T) {
   maturity = "beta"
   example  = {}
   nixos = {
-    "services.site" = { enable = true, typo = 1 }
+    "services.site" = { enable = true, typo = 1, adminPassword = "hunter2", adminPasswordFile = "/x" }
   }
 }`)},
 		"web/bare.hcl": {Data: []byte(`profile "bare" {
@@ -69,7 +69,11 @@ func TestCheckCatchesUncheckedOptionsAndMissingMetadata(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	options := &profiles.OptionsData{Options: map[string]profiles.OptionInfo{"services.site.enable": {Type: "types.bool"}}}
+	options := &profiles.OptionsData{Options: map[string]profiles.OptionInfo{
+		"services.site.enable":            {Type: "types.bool"},
+		"services.site.adminPassword":     {Type: "types.str"},
+		"services.site.adminPasswordFile": {Type: "types.str"},
+	}}
 	results := (&Checker{Catalogue: cat, Options: options, WorkDir: t.TempDir()}).Check([]string{"bare", "site"})
 	text := func(r Result) string {
 		var b strings.Builder
@@ -82,7 +86,10 @@ func TestCheckCatchesUncheckedOptionsAndMissingMetadata(t *testing.T) {
 		t.Errorf("bare: %s", got)
 	}
 	got := text(results[1])
-	if !strings.Contains(got, "services.site.typo") || strings.Contains(got, "services.site.enable") {
+	if !strings.Contains(got, "services.site.adminPassword to a literal") || strings.Contains(got, "adminPasswordFile to") {
+		t.Errorf("site: %s", got)
+	}
+	if !strings.Contains(got, "services.site.typo") || strings.Contains(got, "services.site.enable,") {
 		t.Errorf("site: %s", got)
 	}
 }
