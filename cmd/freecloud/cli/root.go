@@ -45,6 +45,8 @@ live, and the services they run — into a reproducible NixOS flake.`,
 		newGenerateCommand(g),
 		newFmtCommand(g),
 		newProfilesCommand(g),
+		newStateCommand(g),
+		newForceUnlockCommand(g),
 		newVersionCommand(),
 	)
 	return root

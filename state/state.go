@@ -1,0 +1,180 @@
+// Package state keeps what freecloud knows about the real world of a
+// deployment: the resources it created at providers, the public keys and
+// deployed configuration of each host, and the outputs. It never holds a
+// secret or a token (DESIGN.md, principle 4): only identifiers, addresses
+// and public keys.
+//
+// The state file is written atomically after every completed step and the
+// previous version is kept, so an interrupted apply leaves a consistent
+// state to converge from. A file this version cannot read is reported and
+// never overwritten.
+package state
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"sort"
+)
+
+// FormatVersion is the version of the state file format this code writes.
+const FormatVersion = 1
+
+// State is the content of a state file.
+type State struct {
+	Version int `json:"version"`
+	// Lineage identifies one deployment's history; it is set when the
+	// state is created and never changes, so a state file of another
+	// deployment (or a saved plan made for one) is recognised.
+	Lineage string `json:"lineage"`
+	// Serial counts writes; a saved plan records it to detect that state
+	// moved on since.
+	Serial     int64             `json:"serial"`
+	Deployment string            `json:"deployment"`
+	Resources  []*Resource       `json:"resources"`
+	Hosts      []*Host           `json:"hosts"`
+	Outputs    map[string]string `json:"outputs,omitempty"`
+}
+
+// A Resource is one object freecloud created at a provider.
+type Resource struct {
+	// Provider is the provider's address, e.g. provider.hetzner.eu.
+	Provider string `json:"provider"`
+	// Kind is the provider's resource type: server, volume, ssh_key…
+	Kind string `json:"kind"`
+	// Name is freecloud's name for it, unique per kind in a deployment.
+	Name string `json:"name"`
+	// ID is the provider's identifier.
+	ID string `json:"id"`
+	// Attributes are the non-secret properties plan compares.
+	Attributes map[string]string `json:"attributes,omitempty"`
+}
+
+// Address names a resource in commands and plans: <kind>.<name>, e.g.
+// server.web1.
+func (r *Resource) Address() string { return r.Kind + "." + r.Name }
+
+// A Host is what freecloud learned about a machine running NixOS.
+type Host struct {
+	Machine string `json:"machine"`
+	// SSHHostKey is the machine's public SSH host key, pinned on first
+	// contact.
+	SSHHostKey string `json:"ssh_host_key,omitempty"`
+	// Deployed is the sha256 of the configuration last deployed.
+	Deployed string `json:"deployed,omitempty"`
+	// PublicKeys holds other public keys collected from the host (e.g.
+	// wireguard, age), by name.
+	PublicKeys map[string]string `json:"public_keys,omitempty"`
+}
+
+// New returns an empty state for a deployment, with a fresh lineage.
+func New(deployment string) *State {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return &State{Version: FormatVersion, Lineage: hex.EncodeToString(b[:]), Deployment: deployment}
+}
+
+// Resource returns the resource with the given address, or nil.
+func (s *State) Resource(address string) *Resource {
+	for _, r := range s.Resources {
+		if r.Address() == address {
+			return r
+		}
+	}
+	return nil
+}
+
+// Host returns the host record of a machine, or nil.
+func (s *State) Host(machine string) *Host {
+	for _, h := range s.Hosts {
+		if h.Machine == machine {
+			return h
+		}
+	}
+	return nil
+}
+
+// SetResource adds or replaces a resource, keeping the list sorted so the
+// file is stable.
+func (s *State) SetResource(r *Resource) {
+	for i, old := range s.Resources {
+		if old.Address() == r.Address() {
+			s.Resources[i] = r
+			return
+		}
+	}
+	s.Resources = append(s.Resources, r)
+	sort.Slice(s.Resources, func(i, j int) bool { return s.Resources[i].Address() < s.Resources[j].Address() })
+}
+
+// Remove forgets the resource or host with the given address (a resource
+// address, or host.<machine>). It reports whether anything was removed.
+func (s *State) Remove(address string) bool {
+	for i, r := range s.Resources {
+		if r.Address() == address {
+			s.Resources = append(s.Resources[:i], s.Resources[i+1:]...)
+			return true
+		}
+	}
+	for i, h := range s.Hosts {
+		if "host."+h.Machine == address {
+			s.Hosts = append(s.Hosts[:i], s.Hosts[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// Contains tells whether an address is in state.
+func (s *State) Contains(address string) bool {
+	for _, a := range s.Addresses() {
+		if a == address {
+			return true
+		}
+	}
+	return false
+}
+
+// Addresses lists every resource and host address, sorted.
+func (s *State) Addresses() []string {
+	var out []string
+	for _, r := range s.Resources {
+		out = append(out, r.Address())
+	}
+	for _, h := range s.Hosts {
+		out = append(out, "host."+h.Machine)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// check validates a decoded state.
+func (s *State) check() error {
+	if s.Version != FormatVersion {
+		if s.Version > FormatVersion {
+			return fmt.Errorf("it has format version %d, written by a newer freecloud (this one reads version %d): upgrade freecloud", s.Version, FormatVersion)
+		}
+		return fmt.Errorf("it has format version %d, which this freecloud does not read", s.Version)
+	}
+	if s.Lineage == "" {
+		return fmt.Errorf("it has no lineage")
+	}
+	seen := map[string]bool{}
+	for _, r := range s.Resources {
+		if r == nil || r.Kind == "" || r.Name == "" || r.Provider == "" {
+			return fmt.Errorf("a resource lacks its provider, kind or name")
+		}
+		if seen[r.Address()] {
+			return fmt.Errorf("resource %s appears twice", r.Address())
+		}
+		seen[r.Address()] = true
+	}
+	for _, h := range s.Hosts {
+		if h == nil || h.Machine == "" {
+			return fmt.Errorf("a host record lacks its machine")
+		}
+	}
+	return nil
+}
