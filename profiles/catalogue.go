@@ -15,7 +15,7 @@ import (
 
 // builtin is the catalogue shipped inside the binary: profiles/<category>/<name>.hcl.
 //
-//go:embed */*.hcl nixos-options.json
+//go:embed */*.hcl nixos-options.json */nixos-options.json
 var builtin embed.FS
 
 // A Catalogue is a set of profiles by name, together with the parsed files
