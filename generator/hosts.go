@@ -249,9 +249,16 @@ func secretOptions(s *profiles.Secret) nix.Attrs {
 	if s.Provided {
 		return append(attrs, nix.Binding{Path: []string{"provided"}, Value: nix.Bool(true)})
 	}
-	return append(attrs,
+	attrs = append(attrs,
 		nix.Binding{Path: []string{"generate"}, Value: nix.String(s.Generate)},
 		nix.Binding{Path: []string{"length"}, Value: nix.Int(s.Length)})
+	if s.Env != "" {
+		attrs = append(attrs, nix.Binding{Path: []string{"env"}, Value: nix.String(s.Env)})
+	}
+	if s.Prefix != "" {
+		attrs = append(attrs, nix.Binding{Path: []string{"prefix"}, Value: nix.String(s.Prefix)})
+	}
+	return attrs
 }
 
 // checkRoutes refuses two services on one machine listening on the same

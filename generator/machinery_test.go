@@ -54,6 +54,11 @@ var machineryProfiles = fstest.MapFS{
     provided = true
     owner = "forge"
   }
+  secret "app_key" {
+    generate = "base64"
+    env = "APP_KEY"
+    prefix = "base64:"
+  }
   state {
     paths = ["/var/lib/forge"]
     databases = ["postgresql:forge", "mysql:forge_legacy"]
@@ -155,8 +160,10 @@ service "docs" {
 		`networking.firewall.allowedTCPPorts = [ 80 443 2222 ];`,
 		// A provided secret is a path under /run, checked by its unit.
 		`mailerPasswordFile = "/run/freecloud/secrets/git/smtp_password";`,
-		`freecloud.secrets.git.smtp_password = {`,
+		`smtp_password = {`,
 		`provided = true;`,
+		`env = "APP_KEY";`,
+		`prefix = "base64:";`,
 	} {
 		if !strings.Contains(conf, want) {
 			t.Errorf("configuration.nix lacks\n%s\n---\n%s", want, conf)

@@ -48,6 +48,22 @@ let
           No trailing newline in any case.
         '';
       };
+      env = mkOption {
+        type = types.nullOr (types.strMatching "[A-Za-z_][A-Za-z0-9_]*");
+        default = null;
+        example = "APP_KEY";
+        description = ''
+          Write the file as one environment variable assignment,
+          `<env>=<prefix><value>` and a newline, for modules that read an
+          environmentFile. Null: the file holds `<prefix><value>` only.
+        '';
+      };
+      prefix = mkOption {
+        type = types.strMatching "[^\n\r'\\\\]*";
+        default = "";
+        example = "base64:";
+        description = "Text written before the value (e.g. Laravel's base64: for APP_KEY).";
+      };
       provided = mkOption {
         type = types.bool;
         default = false;
@@ -124,7 +140,15 @@ let
     ''
       set -euo pipefail
       umask 077
-      generate() { ${generateCommand s}; }
+      value() { ${generateCommand s}; }
+      generate() {
+        ${
+          if s.env != null then
+            "printf '%s=%s%s\\n' ${s.env} ${lib.escapeShellArg s.prefix} \"$(value)\""
+          else
+            "printf '%s%s' ${lib.escapeShellArg s.prefix} \"$(value)\""
+        }
+      }
       file=${lib.escapeShellArg file}
       rm -f ${lib.escapeShellArg "${dir}/.${name}."}* # left by a crash, never used
       if [ ! -s "$file" ]; then

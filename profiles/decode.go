@@ -71,6 +71,8 @@ var secretSchema = &hcl.BodySchema{
 		{Name: "generate"},
 		{Name: "provided"},
 		{Name: "description"},
+		{Name: "env"},
+		{Name: "prefix"},
 		{Name: "length"},
 		{Name: "owner"},
 		{Name: "group"},
@@ -287,7 +289,21 @@ func decodeSecret(b *hcl.Block) (*Secret, hcl.Diagnostics) {
 	diags = append(diags, decodeAttr(content.Attributes["generate"], &secret.Generate)...)
 	diags = append(diags, decodeAttr(content.Attributes["provided"], &secret.Provided)...)
 	diags = append(diags, decodeAttr(content.Attributes["description"], &secret.Description)...)
+	diags = append(diags, decodeAttr(content.Attributes["env"], &secret.Env)...)
+	diags = append(diags, decodeAttr(content.Attributes["prefix"], &secret.Prefix)...)
 	diags = append(diags, decodeAttr(content.Attributes["length"], &secret.Length)...)
+	if attr := content.Attributes["env"]; attr != nil && !regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`).MatchString(secret.Env) {
+		diags = append(diags, errorAt(attr.Expr.Range(), "Invalid environment variable name", `env is a variable name like "APP_KEY".`))
+	}
+	for _, name := range []string{"env", "prefix"} {
+		if attr := content.Attributes[name]; attr != nil && secret.Provided {
+			diags = append(diags, errorAt(attr.Expr.Range(), name+" is for generated secrets",
+				"A provided secret is stored as the operator gives it; describe its expected format in description instead."))
+		}
+	}
+	if attr := content.Attributes["prefix"]; attr != nil && strings.ContainsAny(secret.Prefix, "\n\r'\\") {
+		diags = append(diags, errorAt(attr.Expr.Range(), "Invalid prefix", "prefix is one line of plain text, like \"base64:\"."))
+	}
 	if (secret.Generate == "") == !secret.Provided {
 		diags = append(diags, errorAt(b.DefRange, "Secret needs exactly one source",
 			`A secret is either generated on the host (generate = "password", "hex" or "base64") or provided by the operator (provided = true).`))

@@ -110,6 +110,11 @@ func (d *OptionsData) build() {
 		parts, _ := SplitOptionPath(opt)
 		n := d.root
 		for _, part := range parts {
+			// <name>, <path>, <config-name>…: nixpkgs' placeholders for an
+			// attribute set's keys all match any name.
+			if strings.HasPrefix(part, "<") && strings.HasSuffix(part, ">") {
+				part = Wildcard
+			}
 			c := n.children[part]
 			if c == nil {
 				c = &optionNode{children: map[string]*optionNode{}}

@@ -85,7 +85,12 @@ type Secret struct {
 	Mode        string
 	Before      []string
 	Description string
-	DeclRange   hcl.Range
+	// Env, for a generated secret, writes the file as one environment
+	// variable assignment (NAME=<prefix><value>) for modules that read
+	// an environmentFile; Prefix goes before the value either way.
+	Env       string
+	Prefix    string
+	DeclRange hcl.Range
 }
 
 // Path is where the secret's file is on the host of the given service.
