@@ -167,7 +167,7 @@ func configuration(m *config.Machine, instances []*instance) (nix.Expr, hcl.Diag
 			set("freecloud.web", nix.Attrs{{Path: []string{route.Domain}, Value: site}}, r.owner(), r.declRange)
 		}
 		for _, s := range r.profile.Secrets {
-			set("freecloud.secrets", nix.Attrs{{Path: []string{r.name, s.Name}, Value: secretOptions(s)}}, r.owner(), r.declRange)
+			set("freecloud.secrets", nix.Attrs{{Path: []string{r.name, s.Name}, Value: secretOptions(s, r.SecretBefore[s.Name])}}, r.owner(), r.declRange)
 		}
 		for it := r.Options.ElementIterator(); it.Next(); {
 			k, v := it.Element()
@@ -219,10 +219,8 @@ func backupOptions(b *config.Backup, paths []string, dbs map[string][]string) (n
 func statePaths(all []rendered) []string {
 	set := map[string]bool{}
 	for _, r := range all {
-		if r.profile.State != nil {
-			for _, p := range r.profile.State.Paths {
-				set[p] = true
-			}
+		for _, p := range r.StatePaths {
+			set[p] = true
 		}
 	}
 	return sortedKeys(set)
@@ -239,12 +237,12 @@ func dbNames(dbs map[string][]string) []string {
 }
 
 // secretOptions is a secret's entry in freecloud.secrets (modules/secrets.nix).
-func secretOptions(s *profiles.Secret) nix.Attrs {
+func secretOptions(s *profiles.Secret, before []string) nix.Attrs {
 	attrs := nix.Attrs{
 		{Path: []string{"owner"}, Value: nix.String(s.Owner)},
 		{Path: []string{"group"}, Value: nix.String(s.Group)},
 		{Path: []string{"mode"}, Value: nix.String(s.Mode)},
-		{Path: []string{"before"}, Value: stringList(s.Before)},
+		{Path: []string{"before"}, Value: stringList(before)},
 	}
 	if s.Provided {
 		return append(attrs, nix.Binding{Path: []string{"provided"}, Value: nix.Bool(true)})

@@ -211,7 +211,11 @@ func decodeFile(file *hcl.File, name string) (*Profile, hcl.Diagnostics) {
 			diags = append(diags, d...)
 			p.Health = &Health{}
 			if content != nil {
-				diags = append(diags, decodeAttr(content.Attributes["unit"], &p.Health.Unit)...)
+				var unit []string
+				p.Health.UnitExpr, unit, diags = templated(content.Attributes["unit"], cty.String, diags)
+				if len(unit) == 1 {
+					p.Health.Unit = unit[0]
+				}
 				diags = append(diags, decodeAttr(content.Attributes["http"], &p.Health.HTTP)...)
 				if attr := content.Attributes["http"]; attr != nil && !strings.HasPrefix(p.Health.HTTP, "/") {
 					diags = append(diags, errorAt(attr.Expr.Range(), "Invalid health path", `http is a path on the service's web route, like "/healthz".`))
@@ -311,7 +315,7 @@ func decodeSecret(b *hcl.Block) (*Secret, hcl.Diagnostics) {
 	diags = append(diags, decodeAttr(content.Attributes["owner"], &secret.Owner)...)
 	diags = append(diags, decodeAttr(content.Attributes["group"], &secret.Group)...)
 	diags = append(diags, decodeAttr(content.Attributes["mode"], &secret.Mode)...)
-	diags = append(diags, decodeAttr(content.Attributes["before"], &secret.Before)...)
+	secret.BeforeExpr, secret.Before, diags = templated(content.Attributes["before"], cty.List(cty.String), diags)
 	if attr := content.Attributes["generate"]; attr != nil && secret.Generate != "" && !contains(secretRules, secret.Generate) {
 		diags = append(diags, errorAt(attr.Expr.Range(), "Unknown secret generation rule",
 			fmt.Sprintf("generate must be one of %s.%s", strings.Join(secretRules, ", "), lang.DidYouMean(secret.Generate, secretRules))))
@@ -332,15 +336,10 @@ func decodeState(b *hcl.Block) (*State, hcl.Diagnostics) {
 	if content == nil {
 		return state, diags
 	}
-	diags = append(diags, decodeAttr(content.Attributes["paths"], &state.Paths)...)
+	state.PathsExpr, state.Paths, diags = templated(content.Attributes["paths"], cty.List(cty.String), diags)
 	diags = append(diags, decodeAttr(content.Attributes["databases"], &state.Databases)...)
 	if attr := content.Attributes["paths"]; attr != nil {
-		for _, p := range state.Paths {
-			if !strings.HasPrefix(p, "/") {
-				diags = append(diags, errorAt(attr.Expr.Range(), "State path is not absolute",
-					fmt.Sprintf("%q: state paths are absolute paths on the host, like \"/var/lib/nextcloud\".", p)))
-			}
-		}
+		diags = append(diags, checkStatePaths(state.Paths, attr.Expr.Range())...)
 	}
 	if attr := content.Attributes["databases"]; attr != nil {
 		for _, db := range state.Databases {
@@ -432,4 +431,64 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// templated decodes an attribute that may use param.* and service.* (a
+// state path named after the service, a unit with a parameter in its
+// name). It returns the expression, resolved per service by Render, and
+// its value when it is constant: a string, or the strings of a list.
+func templated(attr *hcl.Attribute, ty cty.Type, diags hcl.Diagnostics) (hcl.Expression, []string, hcl.Diagnostics) {
+	if attr == nil {
+		return nil, nil, diags
+	}
+	for _, t := range attr.Expr.Variables() {
+		if root := t.RootName(); root != "param" && root != "service" {
+			return nil, nil, append(diags, errorAt(t.SourceRange(), "Invalid reference",
+				fmt.Sprintf("%s may use param.<name> and service.name / service.machine only.", attr.Name)))
+		}
+	}
+	if len(attr.Expr.Variables()) > 0 {
+		return attr.Expr, nil, diags
+	}
+	v, d := attr.Expr.Value(&hcl.EvalContext{Functions: renderFunctions})
+	diags = append(diags, d...)
+	if d.HasErrors() {
+		return nil, nil, diags
+	}
+	strs, err := stringsOf(v, ty)
+	if err != nil {
+		return nil, nil, append(diags, errorAt(attr.Expr.Range(), "Invalid value for "+attr.Name, err.Error()))
+	}
+	return attr.Expr, strs, diags
+}
+
+// stringsOf converts a value to ty (string or list of string) and returns
+// its strings.
+func stringsOf(v cty.Value, ty cty.Type) ([]string, error) {
+	v, err := convert.Convert(v, ty)
+	if err != nil || v.IsNull() || !v.IsWhollyKnown() {
+		return nil, fmt.Errorf("expected %s", ty.FriendlyName())
+	}
+	if ty == cty.String {
+		return []string{v.AsString()}, nil
+	}
+	var out []string
+	for _, e := range v.AsValueSlice() {
+		if e.IsNull() {
+			return nil, fmt.Errorf("the list holds null")
+		}
+		out = append(out, e.AsString())
+	}
+	return out, nil
+}
+
+func checkStatePaths(paths []string, rng hcl.Range) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, p := range paths {
+		if !strings.HasPrefix(p, "/") {
+			diags = append(diags, errorAt(rng, "State path is not absolute",
+				fmt.Sprintf("%q: state paths are absolute paths on the host, like \"/var/lib/nextcloud\".", p)))
+		}
+	}
+	return diags
 }

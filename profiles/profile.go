@@ -77,13 +77,16 @@ type Secret struct {
 	Name string
 	// Generate is the generation rule: password, hex or base64; empty for
 	// a provided secret.
-	Generate    string
-	Provided    bool
-	Length      int
-	Owner       string
-	Group       string
-	Mode        string
+	Generate string
+	Provided bool
+	Length   int
+	Owner    string
+	Group    string
+	Mode     string
+	// Before lists the units that read the secret; BeforeExpr may use
+	// param.* and service.*, and Before holds its value when constant.
 	Before      []string
+	BeforeExpr  hcl.Expression
 	Description string
 	// Env, for a generated secret, writes the file as one environment
 	// variable assignment (NAME=<prefix><value>) for modules that read
@@ -104,8 +107,11 @@ func (s *Secret) Path(service string) string {
 // State is what a service keeps: what backups must cover and a move must
 // carry.
 type State struct {
-	Paths     []string
-	Databases []string
+	// Paths are the data paths when they are constant; PathsExpr may use
+	// param.* and service.* and is resolved per service by Render.
+	Paths     []string       `json:"paths"`
+	PathsExpr hcl.Expression `json:"-"`
+	Databases []string       `json:"databases"`
 }
 
 // An Expose declares how the service is reached. Its protocol is fixed in
@@ -137,8 +143,9 @@ type Route struct {
 // Health is how a deploy checks the service: a unit that must be active
 // and an HTTP path that must answer.
 type Health struct {
-	Unit string
-	HTTP string
+	Unit     string         `json:"unit,omitempty"` // when constant
+	UnitExpr hcl.Expression `json:"-"`
+	HTTP     string         `json:"http,omitempty"`
 }
 
 // Param returns the named parameter, or nil.

@@ -27,6 +27,12 @@ type Rendered struct {
 	Options cty.Value
 	// Routes are the profile's exposes, resolved.
 	Routes []Route
+	// StatePaths are the service's data paths.
+	StatePaths []string
+	// SecretBefore are, by secret name, the units that read it.
+	SecretBefore map[string][]string
+	// HealthUnit is the unit that must be active; "" when none.
+	HealthUnit string
 }
 
 // renderFunctions are the functions a profile's nixos tree may call: the
@@ -74,16 +80,52 @@ func (p *Profile) Render(in Instance) (*Rendered, hcl.Diagnostics) {
 		return nil, append(diags, errorAt(p.NixOS.Range(), "Invalid nixos tree",
 			`nixos is a map from NixOS option paths to values, like { "services.nginx" = { enable = true } }.`))
 	}
-	out := &Rendered{Options: v}
+	out := &Rendered{Options: v, SecretBefore: map[string][]string{}}
 	for _, e := range p.Expose {
 		route, d := e.resolve(ctx)
 		diags = append(diags, d...)
 		out.Routes = append(out.Routes, route)
 	}
+	if p.State != nil {
+		var d hcl.Diagnostics
+		out.StatePaths, d = resolveStrings(p.State.PathsExpr, cty.List(cty.String), ctx)
+		diags = append(diags, d...)
+		if p.State.PathsExpr != nil {
+			diags = append(diags, checkStatePaths(out.StatePaths, p.State.PathsExpr.Range())...)
+		}
+	}
+	for _, s := range p.Secrets {
+		before, d := resolveStrings(s.BeforeExpr, cty.List(cty.String), ctx)
+		diags = append(diags, d...)
+		out.SecretBefore[s.Name] = before
+	}
+	if p.Health != nil {
+		unit, d := resolveStrings(p.Health.UnitExpr, cty.String, ctx)
+		diags = append(diags, d...)
+		if len(unit) == 1 {
+			out.HealthUnit = unit[0]
+		}
+	}
 	if diags.HasErrors() {
 		return nil, diags
 	}
 	return out, diags
+}
+
+// resolveStrings evaluates a templated attribute for one instance.
+func resolveStrings(expr hcl.Expression, ty cty.Type, ctx *hcl.EvalContext) ([]string, hcl.Diagnostics) {
+	if expr == nil {
+		return nil, nil
+	}
+	v, diags := expr.Value(ctx)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	strs, err := stringsOf(v, ty)
+	if err != nil {
+		return nil, append(diags, errorAt(expr.Range(), "Invalid value", err.Error()))
+	}
+	return strs, diags
 }
 
 // resolve evaluates an expose's attributes for one instance.

@@ -277,6 +277,19 @@ func Failed(results []Result) []string {
 // path of a file with it (adminpass, smtpPassword, api_token, secretKey…).
 var secretish = regexp.MustCompile(`(?i)(pass(word|wd)?|secret|token|api_?key|private_?key|credentials?)$`)
 
+// notSecret are option names that end like a secret but are not: nginx's
+// upstream directives (proxyPass, fastcgiPass…).
+var notSecret = regexp.MustCompile(`(?i)(proxy|fastcgi|uwsgi|scgi|grpc|memcached)_?pass$`)
+
+// fileReference tells whether a value points at a secret file rather than
+// holding the secret: a path, or an application's file-inclusion syntax
+// around one (Stalwart's %{file:/run/...}%, Grafana's $__file{...}).
+func fileReference(s string) bool {
+	return strings.HasPrefix(s, "/") || strings.Contains(s, "{file:/") || strings.Contains(s, "$__file{/") ||
+		strings.Contains(s, profiles.SecretsDir+"/") || strings.Contains(s, profiles.ProvidedSecretsDir+"/") ||
+		strings.Contains(s, "/run/credentials/")
+}
+
 // secretValues refuses option values that look like secrets written into
 // the profile: anything under a secret-named option that is not a path.
 // Secrets are files on the host (secret.<name>); a literal would land in
@@ -294,8 +307,8 @@ func secretValues(p *profiles.Profile, options cty.Value) hcl.Diagnostics {
 				k, e := it.Element()
 				walk(append(append([]string(nil), path...), k.AsString()), e)
 			}
-		case v.Type() == cty.String && secretish.MatchString(path[len(path)-1]):
-			if s := v.AsString(); s != "" && !strings.HasPrefix(s, "/") {
+		case v.Type() == cty.String && secretish.MatchString(path[len(path)-1]) && !notSecret.MatchString(path[len(path)-1]):
+			if s := v.AsString(); s != "" && !fileReference(s) {
 				diags = append(diags, errorAt(p.NixOS.Range(), "Secret value in a profile",
 					"Profile %q sets %s to a literal. Secrets never appear in the Nix store: declare a secret block and point the module's file option at secret.<name>.",
 					p.Name, strings.Join(path, ".")))
