@@ -6,10 +6,7 @@
 # machine need different ports.
 #
 # Clients authenticate with the generated password (AUTH), which is in the
-# secret file on the host. The data directory is not in `state`: its name
-# depends on the service name, which state paths cannot use yet; back up
-# /var/lib/redis-<service> by hand if the data matters (Redis is mostly
-# used as a cache).
+# secret file on the host.
 profile "redis" {
   summary        = "Redis in-memory key-value store, one instance per service"
   category       = "databases"
@@ -32,12 +29,19 @@ profile "redis" {
   }
 
   # Read as root by the instance's ExecStartPre and appended to the runtime
-  # config as `requirepass`, so it stays out of the Nix store. `before`
-  # cannot name redis-<service>.service (it is literal), so the ordering is
-  # added to the secret's unit in the nixos tree below.
+  # config as `requirepass`, so it stays out of the Nix store.
   secret "password" {
     generate    = "password"
     description = "Password clients send with AUTH"
+    before      = ["redis-${service.name}.service"]
+  }
+
+  state {
+    paths = ["/var/lib/redis-${service.name}"]
+  }
+
+  health {
+    unit = "redis-${service.name}.service"
   }
 
   expose "redis" {
@@ -57,14 +61,6 @@ profile "redis" {
         requirePassFile = secret.password
         # Append-only file: writes survive a crash, not only the last snapshot.
         appendOnly = true
-      }
-    }
-    # The secret's unit (modules/secrets.nix names it
-    # freecloud-secret-<service>-<secret>) runs before the instance.
-    "systemd.services" = {
-      ("freecloud-secret-${service.name}-password") = {
-        before     = ["redis-${service.name}.service"]
-        requiredBy = ["redis-${service.name}.service"]
       }
     }
   }
