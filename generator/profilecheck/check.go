@@ -281,11 +281,15 @@ var secretish = regexp.MustCompile(`(?i)(pass(word|wd)?|secret|token|api_?key|pr
 // upstream directives (proxyPass, fastcgiPass…).
 var notSecret = regexp.MustCompile(`(?i)(proxy|fastcgi|uwsgi|scgi|grpc|memcached)_?pass$`)
 
-// fileReference tells whether a value points at a secret file rather than
-// holding the secret: a path, or an application's file-inclusion syntax
-// around one (Stalwart's %{file:/run/...}%, Grafana's $__file{...}).
+// envPlaceholder matches values an application fills in from its
+// environment: $TOKEN, ${TOKEN}, {{ .Envs.TOKEN }}.
+var envPlaceholder = regexp.MustCompile(`^\s*(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{\{[^}]*\}\})\s*$`)
+
+// fileReference tells whether a value points at a secret rather than
+// holding it: a path, an environment placeholder, or an application's
+// file-inclusion syntax around a path (Stalwart's %{file:/run/...}%, Grafana's $__file{...}).
 func fileReference(s string) bool {
-	return strings.HasPrefix(s, "/") || strings.Contains(s, "{file:/") || strings.Contains(s, "$__file{/") ||
+	return strings.HasPrefix(s, "/") || envPlaceholder.MatchString(s) || strings.Contains(s, "{file:/") || strings.Contains(s, "$__file{/") ||
 		strings.Contains(s, profiles.SecretsDir+"/") || strings.Contains(s, profiles.ProvidedSecretsDir+"/") ||
 		strings.Contains(s, "/run/credentials/")
 }

@@ -56,7 +56,7 @@ func TestCheckCatchesUncheckedOptionsAndMissingMetadata(t *testing.T) {
   maturity = "beta"
   example  = {}
   nixos = {
-    "services.site" = { enable = true, typo = 1, adminPassword = "hunter2", adminPasswordFile = "/x" }
+    "services.site" = { enable = true, typo = 1, adminPassword = "hunter2", adminPasswordFile = "/x", apiToken = "{{ .Envs.API_TOKEN }}", proxyPass = "http://x" }
   }
 }`)},
 		"web/bare.hcl": {Data: []byte(`profile "bare" {
@@ -73,6 +73,8 @@ func TestCheckCatchesUncheckedOptionsAndMissingMetadata(t *testing.T) {
 		"services.site.enable":            {Type: "types.bool"},
 		"services.site.adminPassword":     {Type: "types.str"},
 		"services.site.adminPasswordFile": {Type: "types.str"},
+		"services.site.apiToken":          {Type: "types.str"},
+		"services.site.proxyPass":         {Type: "types.str"},
 	}}
 	results := (&Checker{Catalogue: cat, Options: options, WorkDir: t.TempDir()}).Check([]string{"bare", "site"})
 	text := func(r Result) string {
@@ -86,7 +88,8 @@ func TestCheckCatchesUncheckedOptionsAndMissingMetadata(t *testing.T) {
 		t.Errorf("bare: %s", got)
 	}
 	got := text(results[1])
-	if !strings.Contains(got, "services.site.adminPassword to a literal") || strings.Contains(got, "adminPasswordFile to") {
+	if !strings.Contains(got, "services.site.adminPassword to a literal") || strings.Contains(got, "adminPasswordFile to") ||
+		strings.Contains(got, "apiToken to") || strings.Contains(got, "proxyPass to") {
 		t.Errorf("site: %s", got)
 	}
 	if !strings.Contains(got, "services.site.typo") || strings.Contains(got, "services.site.enable,") {
