@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,9 +104,28 @@ service "blog" {
 }
 `
 
+// generate builds files (name → content) with testProfiles and returns the
+// tree, or the error messages.
 func generate(t *testing.T, files map[string]string) (Tree, string) {
 	t.Helper()
-	cat, diags := profiles.Load(testProfiles, "testprofiles")
+	tree, diags := build(t, testProfiles, files)
+	if diags.HasErrors() {
+		var errs []string
+		for _, d := range diags {
+			if d.Severity == hcl.DiagError {
+				errs = append(errs, d.Summary+": "+d.Detail)
+			}
+		}
+		return nil, strings.Join(errs, "\n")
+	}
+	return tree, ""
+}
+
+// build loads a deployment of files with the profiles in fsys and
+// generates it.
+func build(t *testing.T, fsys fs.FS, files map[string]string) (Tree, hcl.Diagnostics) {
+	t.Helper()
+	cat, diags := profiles.Load(fsys, "testprofiles")
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
@@ -119,17 +139,7 @@ func generate(t *testing.T, files map[string]string) (Tree, string) {
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	tree, diags := Generate(dep, cat)
-	if diags.HasErrors() {
-		var errs []string
-		for _, d := range diags {
-			if d.Severity == hcl.DiagError {
-				errs = append(errs, d.Summary+": "+d.Detail)
-			}
-		}
-		return nil, strings.Join(errs, "\n")
-	}
-	return tree, ""
+	return Generate(dep, cat)
 }
 
 func TestGenerateLayout(t *testing.T) {

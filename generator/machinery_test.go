@@ -1,14 +1,10 @@
 package generator
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 
-	"github.com/freecloud/freecloud/generator/config"
-	"github.com/freecloud/freecloud/profiles"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -109,19 +105,7 @@ machine "web1" {
 
 func generateWith(t *testing.T, fsys fstest.MapFS, src string) (Tree, hcl.Diagnostics) {
 	t.Helper()
-	cat, diags := profiles.Load(fsys, "testprofiles")
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.fc.hcl"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dep, _, diags := config.Load(dir, config.Options{Catalogue: cat})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	return Generate(dep, cat)
+	return build(t, fsys, map[string]string{"main.fc.hcl": src})
 }
 
 func TestWebRoutesDatabasesAndSecrets(t *testing.T) {

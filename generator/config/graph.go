@@ -38,18 +38,32 @@ func (l *loader) addNode(n *node) {
 	}
 }
 
+// reject reports a block that cannot be used and still declares it, as a
+// failed node, so that what refers to it is skipped rather than told the
+// name is undeclared.
+func (l *loader) reject(kind string, b *hcl.Block, d *hcl.Diagnostic) {
+	l.diags = append(l.diags, d)
+	name := b.Labels[len(b.Labels)-1]
+	addr := kind + "." + strings.Join(b.Labels, ".")
+	typ := ""
+	if len(b.Labels) == 2 {
+		typ = b.Labels[0]
+	}
+	l.addNode(&node{addr: addr, kind: kind, name: name, typ: typ, rng: b.DefRange, failed: true})
+}
+
 // addBlockNode registers a block (a machine, a service) as a node that
 // depends on everything its attributes refer to; decode turns the evaluated
 // attributes into the model and the node's value.
 func (l *loader) addBlockNode(kind string, b *hcl.Block, schema *hcl.BodySchema, decode func(hcl.Attributes, *hcl.EvalContext) (cty.Value, bool)) {
 	content, diags := b.Body.Content(schema)
-	l.diags = append(l.diags, diags...)
 	name := b.Labels[0]
 	if diags.HasErrors() {
-		// Declared but broken: references to it are not reported again.
-		l.addNode(&node{addr: kind + "." + name, kind: kind, name: name, rng: b.DefRange, failed: true})
+		l.diags = append(l.diags, diags[:len(diags)-1]...)
+		l.reject(kind, b, diags[len(diags)-1])
 		return
 	}
+	l.diags = append(l.diags, diags...)
 	attrs := sortedAttrs(content.Attributes)
 	exprs := make([]hcl.Expression, len(attrs))
 	for i, a := range attrs {

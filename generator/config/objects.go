@@ -100,18 +100,15 @@ func (l *loader) addLocal(attr *hcl.Attribute) {
 
 func (l *loader) addProvider(b *hcl.Block) {
 	typ, name := b.Labels[0], b.Labels[1]
-	failed := &node{addr: "provider." + typ + "." + name, kind: "provider", name: name, typ: typ, rng: b.DefRange, failed: true}
 	kind, ok := providers.Lookup(typ)
 	if !ok {
-		l.diags = append(l.diags, errorf(b.LabelRanges[0], "Unknown provider type",
+		l.reject("provider", b, errorf(b.LabelRanges[0], "Unknown provider type",
 			"freecloud has no provider %q. It knows %s.%s", typ, strings.Join(providers.Types(), ", "), lang.DidYouMean(typ, providers.Types())))
-		l.addNode(failed)
 		return
 	}
 	if !hclsyntax.ValidIdentifier(name) {
-		l.diags = append(l.diags, errorf(b.LabelRanges[1], "Invalid provider name",
+		l.reject("provider", b, errorf(b.LabelRanges[1], "Invalid provider name",
 			"%q: provider names are identifiers, like \"eu\" or \"office\".", name))
-		l.addNode(failed)
 		return
 	}
 	_, diags := b.Body.Content(&hcl.BodySchema{})
@@ -133,9 +130,8 @@ func providerValue(p *Provider) cty.Value {
 func (l *loader) addMachine(b *hcl.Block) {
 	name := b.Labels[0]
 	if !hostnameRe.MatchString(name) {
-		l.diags = append(l.diags, errorf(b.LabelRanges[0], "Invalid machine name",
+		l.reject("machine", b, errorf(b.LabelRanges[0], "Invalid machine name",
 			"%q is not a valid host name: use lowercase letters, digits and dashes (at most 63, not starting or ending with a dash), like \"web1\".", name))
-		l.addNode(&node{addr: "machine." + name, kind: "machine", name: name, rng: b.DefRange, failed: true})
 		return
 	}
 	l.addBlockNode("machine", b, machineSchema, func(attrs hcl.Attributes, ctx *hcl.EvalContext) (cty.Value, bool) {

@@ -16,15 +16,13 @@ import (
 func (l *loader) addService(b *hcl.Block) {
 	name := b.Labels[0]
 	if name == ReservedServiceName {
-		l.diags = append(l.diags, errorf(b.LabelRanges[0], "Reserved service name",
+		l.reject("service", b, errorf(b.LabelRanges[0], "Reserved service name",
 			"%q names the secrets of each machine's backup (freecloud secrets set backup password); call the service something else.", name))
-		l.addNode(&node{addr: "service." + name, kind: "service", name: name, rng: b.DefRange, failed: true})
 		return
 	}
 	if !serviceNameRe.MatchString(name) {
-		l.diags = append(l.diags, errorf(b.LabelRanges[0], "Invalid service name",
+		l.reject("service", b, errorf(b.LabelRanges[0], "Invalid service name",
 			"%q: service names become unit and directory names on the host: lowercase letters and digits, words joined by - or _, like \"cloud\".", name))
-		l.addNode(&node{addr: "service." + name, kind: "service", name: name, rng: b.DefRange, failed: true})
 		return
 	}
 	l.addBlockNode("service", b, serviceSchema, func(attrs hcl.Attributes, ctx *hcl.EvalContext) (cty.Value, bool) {
