@@ -1,0 +1,115 @@
+package providers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+)
+
+// A Resource is one object at a provider: as the deployment wants it
+// (ID empty until created) or as the provider reports it.
+type Resource struct {
+	// Kind is the provider's resource type: server, volume, ssh_key…
+	Kind string
+	// Name is freecloud's name for it, unique per kind in a deployment.
+	// Providers store it in a label (freecloud/name), with the deployment
+	// (freecloud/deployment) and the kind (freecloud/kind).
+	Name string
+	// ID is the provider's identifier; empty in a desired resource.
+	ID string
+	// Attrs are the properties plan compares, as strings. They never hold
+	// a secret: they are shown in plans and kept in state.
+	Attrs map[string]string
+	// Refs are the addresses (<kind>.<name>) of the resources this one
+	// needs: created first, deleted after, their IDs passed to Create.
+	Refs []string
+}
+
+// Address is <kind>.<name>, e.g. server.web1.
+func (r *Resource) Address() string { return r.Kind + "." + r.Name }
+
+// A KindSpec says how plan treats a kind of resource.
+type KindSpec struct {
+	Kind string
+	// Replace lists the attributes whose change needs a new resource;
+	// other changes are made in place by Update.
+	Replace []string
+	// HoldsData marks kinds whose deletion or replacement loses data
+	// (servers, volumes): apply refuses it unless the operator agrees.
+	HoldsData bool
+}
+
+// A MachineSpec is what a provider needs to know of a machine to derive
+// its resources.
+type MachineSpec struct {
+	Name     string
+	Location string
+	Size     string
+	// Admins are SSH public keys that may log in as root.
+	Admins []string
+	Disks  []DiskSpec
+	// Ports are the ports the machine's services expose publicly.
+	Ports []Port
+	// Labels are the operator's labels for the machine.
+	Labels map[string]string
+}
+
+// A DiskSpec is a data disk to provision.
+type DiskSpec struct {
+	Name   string
+	SizeGB int
+}
+
+// A Port is a public inbound port.
+type Port struct {
+	Protocol string // tcp or udp
+	Port     int
+}
+
+// IDs resolves the address of a resource created earlier to its
+// provider ID.
+type IDs func(address string) (string, bool)
+
+// A Provider creates, lists, changes and deletes a deployment's resources
+// at one provider. One implementation per provider type (hetzner, aws…)
+// passes the conformance suite in providers/providertest.
+type Provider interface {
+	// Kinds lists the provider's resource kinds.
+	Kinds() []KindSpec
+	// Desired derives the resources a set of machines needs.
+	Desired(deployment string, machines []MachineSpec) ([]*Resource, error)
+	// Validate checks desired resources against what the provider offers
+	// (locations, sizes, images), saying what would be valid.
+	Validate(ctx context.Context, desired []*Resource) []*ResourceError
+	// List returns every resource labelled with the deployment: one
+	// paginated call per kind, never one call per resource.
+	List(ctx context.Context, deployment string) ([]*Resource, error)
+	// Create makes a resource, labelled with the deployment, kind and
+	// name, and waits until it is usable.
+	Create(ctx context.Context, deployment string, r *Resource, ids IDs) (*Resource, error)
+	// Update changes current in place to match desired.
+	Update(ctx context.Context, deployment string, current, desired *Resource, ids IDs) (*Resource, error)
+	// Delete removes a resource; a resource already gone is not an error.
+	Delete(ctx context.Context, r *Resource) error
+}
+
+// A ResourceError is a problem with one resource, for a diagnostic.
+type ResourceError struct {
+	Address string
+	// Attr is the attribute at fault, e.g. location; empty for the whole
+	// resource.
+	Attr string
+	Msg  string
+}
+
+func (e *ResourceError) Error() string {
+	if e.Attr == "" {
+		return e.Address + ": " + e.Msg
+	}
+	return fmt.Sprintf("%s: %s: %s", e.Address, e.Attr, e.Msg)
+}
+
+// SortResources orders resources by address, for stable output.
+func SortResources(rs []*Resource) {
+	sort.Slice(rs, func(i, j int) bool { return rs[i].Address() < rs[j].Address() })
+}
