@@ -1,0 +1,217 @@
+// Package plan compares what a deployment wants with what its providers
+// have and decides what to do: create, update in place, replace, delete.
+// It is pure: the inputs are resources already listed, the output a Plan
+// that apply carries out exactly, or that is saved to a file first.
+package plan
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sort"
+
+	"github.com/freecloud/freecloud/providers"
+	"github.com/freecloud/freecloud/state"
+)
+
+// An Action is what happens to one resource.
+type Action string
+
+const (
+	Create  Action = "create"
+	Update  Action = "update"
+	Replace Action = "replace"
+	Delete  Action = "delete"
+)
+
+// A Change is one action on one resource.
+type Change struct {
+	Action Action `json:"action"`
+	// Address is <kind>.<name>; Provider the provider's address
+	// (provider.hetzner.eu).
+	Address  string `json:"address"`
+	Provider string `json:"provider"`
+	// Before is the resource as the provider has it (nil for a create),
+	// After as the deployment wants it (nil for a delete).
+	Before *providers.Resource `json:"before,omitempty"`
+	After  *providers.Resource `json:"after,omitempty"`
+	// Diffs are the attributes that change.
+	Diffs []Diff `json:"diffs,omitempty"`
+	// DataLoss marks deleting or replacing a resource that holds data.
+	DataLoss bool `json:"data_loss"`
+	// Drift says that the provider no longer matches state: a resource
+	// deleted outside freecloud (to be re-created).
+	Drift string `json:"drift,omitempty"`
+}
+
+// A Diff is one attribute's change.
+type Diff struct {
+	Attr   string `json:"attr"`
+	Old    string `json:"old"`
+	New    string `json:"new"`
+	Forces bool   `json:"forces_replacement"`
+}
+
+// FormatVersion is the version of saved plan files.
+const FormatVersion = 1
+
+// A Plan is every change for a deployment, with what it was made
+// against: apply refuses a saved plan when state or configuration moved
+// on since.
+type Plan struct {
+	Version    int    `json:"format_version"`
+	Deployment string `json:"deployment"`
+	// Lineage and Serial are those of the state the plan was made from.
+	Lineage string `json:"lineage"`
+	Serial  int64  `json:"serial"`
+	// ConfigHash identifies the desired resources the plan was made for.
+	ConfigHash string    `json:"config_hash"`
+	Changes    []*Change `json:"changes"`
+}
+
+// Input is what a plan is made from, per provider address.
+type Input struct {
+	Deployment string
+	Desired    map[string][]*providers.Resource
+	Actual     map[string][]*providers.Resource
+	Kinds      map[string][]providers.KindSpec
+	// State is the current state (nil before the first apply).
+	State *state.State
+}
+
+// Make compares desired with actual resources, provider by provider.
+func Make(in Input) *Plan {
+	p := &Plan{Version: FormatVersion, Deployment: in.Deployment, ConfigHash: ConfigHash(in.Desired)}
+	if in.State != nil {
+		p.Lineage, p.Serial = in.State.Lineage, in.State.Serial
+	}
+	for _, prov := range providerAddresses(in) {
+		specs := map[string]providers.KindSpec{}
+		for _, k := range in.Kinds[prov] {
+			specs[k.Kind] = k
+		}
+		actual := index(in.Actual[prov])
+		desired := index(in.Desired[prov])
+		for _, addr := range sortedKeys(desired) {
+			want, spec := desired[addr], specs[desired[addr].Kind]
+			have, exists := actual[addr]
+			if !exists {
+				c := &Change{Action: Create, Address: addr, Provider: prov, After: want}
+				if in.State != nil && in.State.Resource(addr) != nil {
+					c.Drift = "it is in state but gone at the provider (deleted outside freecloud); it will be created again"
+				}
+				p.Changes = append(p.Changes, c)
+				continue
+			}
+			diffs := diff(have, want, spec)
+			if len(diffs) == 0 {
+				continue
+			}
+			c := &Change{Action: Update, Address: addr, Provider: prov, Before: have, After: want, Diffs: diffs}
+			for _, d := range diffs {
+				if d.Forces {
+					c.Action, c.DataLoss = Replace, spec.HoldsData
+				}
+			}
+			p.Changes = append(p.Changes, c)
+		}
+		for _, addr := range sortedKeys(actual) {
+			if _, wanted := desired[addr]; !wanted {
+				have := actual[addr]
+				p.Changes = append(p.Changes, &Change{Action: Delete, Address: addr, Provider: prov, Before: have, DataLoss: specs[have.Kind].HoldsData})
+			}
+		}
+	}
+	return p
+}
+
+// diff lists the attributes that differ; an attribute the deployment does
+// not set is not compared.
+func diff(have, want *providers.Resource, spec providers.KindSpec) []Diff {
+	forces := map[string]bool{}
+	for _, a := range spec.Replace {
+		forces[a] = true
+	}
+	var out []Diff
+	for _, attr := range sortedKeys(want.Attrs) {
+		if old := have.Attrs[attr]; old != want.Attrs[attr] {
+			out = append(out, Diff{Attr: attr, Old: old, New: want.Attrs[attr], Forces: forces[attr]})
+		}
+	}
+	return out
+}
+
+// Empty tells whether the plan changes nothing.
+func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
+
+// DataLoss returns the changes that lose data.
+func (p *Plan) DataLoss() []*Change {
+	var out []*Change
+	for _, c := range p.Changes {
+		if c.DataLoss {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Counts returns how many changes of each action the plan has.
+func (p *Plan) Counts() map[Action]int {
+	counts := map[Action]int{}
+	for _, c := range p.Changes {
+		counts[c.Action]++
+	}
+	return counts
+}
+
+// ConfigHash is a digest of the desired resources: a saved plan is only
+// applied to the configuration it was made for.
+func ConfigHash(desired map[string][]*providers.Resource) string {
+	type entry struct {
+		Provider string              `json:"p"`
+		Resource *providers.Resource `json:"r"`
+	}
+	var entries []entry
+	for prov, rs := range desired {
+		for _, r := range rs {
+			entries = append(entries, entry{prov, r})
+		}
+	}
+	sort.Slice(entries, func(i, j int) bool {
+		if entries[i].Provider != entries[j].Provider {
+			return entries[i].Provider < entries[j].Provider
+		}
+		return entries[i].Resource.Address() < entries[j].Resource.Address()
+	})
+	data, _ := json.Marshal(entries) // maps are encoded with sorted keys
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+func index(rs []*providers.Resource) map[string]*providers.Resource {
+	m := make(map[string]*providers.Resource, len(rs))
+	for _, r := range rs {
+		m[r.Address()] = r
+	}
+	return m
+}
+
+func providerAddresses(in Input) []string {
+	set := map[string]bool{}
+	for p := range in.Desired {
+		set[p] = true
+	}
+	for p := range in.Actual {
+		set[p] = true
+	}
+	return sortedKeys(set)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

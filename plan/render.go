@@ -1,0 +1,120 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// symbols mark actions the way Terraform does, which operators know.
+var symbols = map[Action]string{Create: "+", Update: "~", Replace: "-/+", Delete: "-"}
+
+var verbs = map[Action]string{
+	Create:  "will be created",
+	Update:  "will be updated in place",
+	Replace: "must be replaced",
+	Delete:  "will be deleted",
+}
+
+// Text renders the plan for people: each change with its attributes, and a
+// summary line.
+func (p *Plan) Text() string {
+	var b strings.Builder
+	if p.Empty() {
+		b.WriteString("No changes. The infrastructure matches the deployment.\n")
+		return b.String()
+	}
+	b.WriteString("freecloud will perform these actions:\n")
+	for _, c := range p.Changes {
+		b.WriteString("\n")
+		note := ""
+		if c.DataLoss {
+			note = " — DATA LOSS: everything stored on it is lost"
+		}
+		fmt.Fprintf(&b, "  # %s %s (%s)%s\n", c.Address, verbs[c.Action], c.Provider, note)
+		if c.Drift != "" {
+			fmt.Fprintf(&b, "  # drift: %s\n", c.Drift)
+		}
+		fmt.Fprintf(&b, "  %s %s\n", symbols[c.Action], c.Address)
+		switch c.Action {
+		case Create:
+			writeAttrs(&b, c.After.Attrs)
+		case Delete:
+			if c.Before.ID != "" {
+				fmt.Fprintf(&b, "      id = %q\n", c.Before.ID)
+			}
+		default:
+			width := 0
+			for _, d := range c.Diffs {
+				width = max(width, len(d.Attr))
+			}
+			for _, d := range c.Diffs {
+				forces := ""
+				if d.Forces {
+					forces = " (forces replacement)"
+				}
+				fmt.Fprintf(&b, "      %-*s = %q -> %q%s\n", width, d.Attr, d.Old, d.New, forces)
+			}
+		}
+	}
+	counts := p.Counts()
+	fmt.Fprintf(&b, "\nPlan: %d to create, %d to update, %d to replace, %d to delete.\n",
+		counts[Create], counts[Update], counts[Replace], counts[Delete])
+	if loss := p.DataLoss(); len(loss) > 0 {
+		var addrs []string
+		for _, c := range loss {
+			addrs = append(addrs, c.Address)
+		}
+		fmt.Fprintf(&b, "Data loss: %s. apply refuses this unless you confirm it (--allow-data-loss).\n", strings.Join(addrs, ", "))
+	}
+	return b.String()
+}
+
+func writeAttrs(b *strings.Builder, attrs map[string]string) {
+	keys := make([]string, 0, len(attrs))
+	width := 0
+	for k := range attrs {
+		keys = append(keys, k)
+		width = max(width, len(k))
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(b, "      %-*s = %q\n", width, k, attrs[k])
+	}
+}
+
+// jsonPlan is the documented JSON form of a plan (plan --json, and saved
+// plan files): the Plan's fields plus a summary.
+type jsonPlan struct {
+	*Plan
+	Summary map[Action]int `json:"summary"`
+}
+
+// JSON encodes the plan in its stable JSON schema.
+func (p *Plan) JSON() ([]byte, error) {
+	counts := p.Counts()
+	summary := map[Action]int{Create: counts[Create], Update: counts[Update], Replace: counts[Replace], Delete: counts[Delete]}
+	data, err := json.MarshalIndent(jsonPlan{p, summary}, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(data, '\n'), nil
+}
+
+// Decode reads a saved plan.
+func Decode(data []byte) (*Plan, error) {
+	var p Plan
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("not a freecloud plan: %w", err)
+	}
+	if p.Version != FormatVersion {
+		return nil, fmt.Errorf("plan format version %d; this freecloud reads version %d", p.Version, FormatVersion)
+	}
+	for _, c := range p.Changes {
+		if c == nil || symbols[c.Action] == "" || (c.Action != Create && c.Before == nil) || (c.Action != Delete && c.After == nil) {
+			return nil, fmt.Errorf("the plan holds an invalid change")
+		}
+	}
+	return &p, nil
+}
