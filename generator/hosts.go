@@ -8,6 +8,7 @@ import (
 	"github.com/freecloud/freecloud/generator/config"
 	"github.com/freecloud/freecloud/generator/nix"
 	"github.com/freecloud/freecloud/profiles"
+	"github.com/freecloud/freecloud/providers"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -382,4 +383,32 @@ func hardware(m *config.Machine) nix.Expr {
 
 func errorAt(rng hcl.Range, summary, format string, args ...any) *hcl.Diagnostic {
 	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: rng.Ptr()}
+}
+
+// PublicPorts returns, per machine, the ports its services expose to the
+// internet: what the provider's firewall must let through (besides SSH).
+func PublicPorts(dep *config.Deployment, cat *profiles.Catalogue) (map[string][]providers.Port, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	out := map[string][]providers.Port{}
+	for _, m := range dep.Machines {
+		instances, d := instancesOn(dep, m, cat)
+		diags = append(diags, d...)
+		for _, in := range instances {
+			r, d := in.profile.Render(profiles.Instance{Service: in.name, Machine: m.Name, Params: in.params})
+			diags = append(diags, d...)
+			if d.HasErrors() {
+				continue
+			}
+			for _, route := range r.Routes {
+				if route.Public && route.Protocol != "http" {
+					out[m.Name] = append(out[m.Name], providers.Port{Protocol: route.Protocol, Port: route.Port})
+				}
+			}
+		}
+		sort.Slice(out[m.Name], func(i, j int) bool {
+			a, b := out[m.Name][i], out[m.Name][j]
+			return a.Protocol < b.Protocol || a.Protocol == b.Protocol && a.Port < b.Port
+		})
+	}
+	return out, diags
 }
