@@ -22,6 +22,9 @@ func Run(args []string) (code int) {
 	cmd := newRootCommand()
 	cmd.SetArgs(terraformStyle(args))
 	if err := cmd.Execute(); err != nil {
+		if code, ok := err.(exitCode); ok {
+			return int(code)
+		}
 		if _, reported := err.(exitError); !reported {
 			fmt.Fprintf(os.Stderr, "Error: %s\n", err)
 		}

@@ -23,7 +23,7 @@ any error.`,
   freecloud -C mycloud validate -var domain=example.org`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dep, tree, ok := g.build(cmd.ErrOrStderr(), vars)
+			dep, tree, _, ok := g.build(cmd.ErrOrStderr(), vars)
 			if !ok {
 				return exitError{}
 			}

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/freecloud/freecloud/generator"
+	"github.com/freecloud/freecloud/generator/config"
+	"github.com/freecloud/freecloud/infra"
+	"github.com/freecloud/freecloud/plan"
+	"github.com/freecloud/freecloud/providers"
+	"github.com/freecloud/freecloud/state"
+)
+
+// session is a deployment connected to its providers, ready to plan.
+type session struct {
+	dep     *config.Deployment
+	provs   map[string]providers.Provider
+	desired map[string][]*providers.Resource
+	store   *state.File
+	state   *state.State // nil before the first apply
+}
+
+// openers connect to each provider type; bare metal has no cloud
+// resources to plan.
+var openers = map[string]infra.Opener{
+	"baremetal": func(context.Context, *config.Provider) (providers.Provider, error) { return nil, nil },
+}
+
+// connect loads and checks the deployment (everything validate checks),
+// connects to its providers and derives the resources it wants.
+func (g *globals) connect(ctx context.Context, w io.Writer, vars []config.VarArg) (*session, bool) {
+	dep, _, files, ok := g.build(w, vars)
+	if !ok {
+		return nil, false
+	}
+	cat, _ := g.catalogue()
+	ports, diags := generator.PublicPorts(dep, cat)
+	provs, more := infra.Open(ctx, dep, openers)
+	diags = append(diags, more...)
+	var desired map[string][]*providers.Resource
+	if !diags.HasErrors() {
+		desired, more = infra.Desired(dep, provs, ports)
+		diags = append(diags, more...)
+	}
+	if !diags.HasErrors() {
+		diags = append(diags, infra.Validate(ctx, dep, provs, desired)...)
+	}
+	if diags.HasErrors() {
+		g.printer(w, files).print(diags)
+		fmt.Fprintf(w, "%s: %s.\n", displayDir(g.dir), summary(diags))
+		return nil, false
+	}
+	s := &session{dep: dep, provs: provs, desired: desired, store: state.ForDeployment(g.dir)}
+	var err error
+	if s.state, err = s.store.Read(); err != nil {
+		fmt.Fprintf(w, "Error: %s\n", err)
+		return nil, false
+	}
+	if s.state != nil && s.state.Deployment != dep.Name {
+		fmt.Fprintf(w, "Error: the state in %s belongs to deployment %q, not %q. Use the deployment's own directory.\n", s.store.Path, s.state.Deployment, dep.Name)
+		return nil, false
+	}
+	return s, true
+}
+
+// plan refreshes what the providers have and compares.
+func (s *session) plan(ctx context.Context) (*plan.Plan, map[string][]*providers.Resource, error) {
+	actual, err := infra.Refresh(ctx, s.dep.Name, s.provs)
+	if err != nil {
+		return nil, nil, err
+	}
+	return plan.Make(plan.Input{
+		Deployment: s.dep.Name,
+		Desired:    s.desired,
+		Actual:     actual,
+		Kinds:      infra.Kinds(s.provs),
+		State:      s.state,
+	}), actual, nil
+}
+
+// without returns a copy of desired with nothing wanted: what destroy
+// plans against.
+func without(desired map[string][]*providers.Resource) map[string][]*providers.Resource {
+	out := map[string][]*providers.Resource{}
+	for addr := range desired {
+		out[addr] = nil
+	}
+	return out
+}
+
+// confirm asks on a terminal; elsewhere it refuses without --auto-approve,
+// so a script never applies by accident.
+func confirm(in io.Reader, out io.Writer, question string) (bool, error) {
+	f, ok := in.(*os.File)
+	if !ok || !isTerminal(f) {
+		return false, fmt.Errorf("not on a terminal, so nobody can confirm: run with --auto-approve to apply without asking")
+	}
+	fmt.Fprintf(out, "%s Only 'yes' is accepted: ", question)
+	var answer string
+	fmt.Fscanln(in, &answer)
+	return strings.TrimSpace(answer) == "yes", nil
+}
