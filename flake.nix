@@ -55,7 +55,7 @@
           # The hash of `go mod vendor` (vendor/ including modules.txt) for
           # go.mod and go.sum. TestRepoVendorHash recomputes it and prints the
           # new value when the dependencies change.
-          vendorHash = "sha256-zS0BbmFnhO7enP4fcnGnkTiRVsNS6jp/gG8Z0o7o/Qk=";
+          vendorHash = "sha256-3oLPmORpgM+RAn8AzlzeBtK31nTg2oMxxyV0Z6dYPfI=";
 
           subPackages = [ "cmd/freecloud" ];
 
