@@ -87,7 +87,14 @@ func (e *Engine) Apply(ctx context.Context, p *plan.Plan) error {
 	for _, r := range e.State.Resources {
 		e.ids[r.Provider+" "+r.Address()] = r.ID
 	}
-	nodes := graph(p.Changes)
+	rank := map[string]map[string]int{}
+	for addr, prov := range e.Providers {
+		rank[addr] = map[string]int{}
+		for i, k := range prov.Kinds() {
+			rank[addr][k.Kind] = i
+		}
+	}
+	nodes := graph(p.Changes, rank)
 	parallelism := e.Parallelism
 	if parallelism < 1 {
 		parallelism = 10
@@ -205,6 +212,13 @@ func (e *Engine) run(ctx context.Context, c *plan.Change) error {
 	case plan.Create:
 		created, err := prov.Create(ctx, e.Deployment, c.After, ids)
 		if err != nil {
+			// Made, but a later step (waiting for it) failed: keep its ID
+			// so the next run sees it in state as well as at the provider.
+			if created != nil && created.ID != "" {
+				if recErr := e.record(c.Provider, nil, created); recErr != nil {
+					return errors.Join(err, recErr)
+				}
+			}
 			return err
 		}
 		return e.record(c.Provider, nil, created)

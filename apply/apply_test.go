@@ -33,7 +33,8 @@ func newMem() *memProvider {
 }
 
 func (m *memProvider) Kinds() []providers.KindSpec {
-	return []providers.KindSpec{{Kind: "server", Replace: []string{"location"}, HoldsData: true}, {Kind: "firewall"}, {Kind: "ssh_key"}}
+	// Referenced kinds first, as the interface asks.
+	return []providers.KindSpec{{Kind: "ssh_key"}, {Kind: "firewall"}, {Kind: "server", Replace: []string{"location"}, HoldsData: true}}
 }
 func (m *memProvider) Desired(string, []providers.MachineSpec) ([]*providers.Resource, error) {
 	return nil, nil

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/freecloud/freecloud/plan"
+	"github.com/freecloud/freecloud/providers"
 )
 
 type nodeState int
@@ -34,9 +35,12 @@ type node struct {
 
 // graph orders changes: a resource is made after the resources it refers
 // to (After.Refs), and removed only after everything that referred to it
-// (Before.Refs) has changed or gone. A replacement is a removal followed
-// by a creation, so it waits for both.
-func graph(changes []*plan.Change) []*node {
+// (Before.Refs) has changed or gone. Providers need not report references
+// of what they list, so removals also follow the provider's kind order in
+// reverse (rank: a kind's position in Kinds(), referenced kinds first): a
+// server goes before the firewall and volumes it used. A replacement is a
+// removal followed by a creation, so it waits for both.
+func graph(changes []*plan.Change, rank map[string]map[string]int) []*node {
 	nodes := make([]*node, len(changes))
 	byAddr := map[string]*node{}
 	for i, c := range changes {
@@ -55,13 +59,11 @@ func graph(changes []*plan.Change) []*node {
 		if c.Action == plan.Delete || c.Action == plan.Replace {
 			// Whatever referred to this resource changes first.
 			for _, other := range nodes {
-				if other == n || other.change.Provider != c.Provider || other.change.Before == nil {
+				if other == n || other.change.Provider != c.Provider || other.change.Before == nil || other.change.Action == plan.Create {
 					continue
 				}
-				for _, ref := range other.change.Before.Refs {
-					if ref == c.Address && other.change.Action != plan.Create {
-						n.deps = append(n.deps, other)
-					}
+				if refersTo(other.change.Before, c.Address) || removes(other.change) && rank[c.Provider][other.change.Before.Kind] > rank[c.Provider][c.Before.Kind] {
+					n.deps = append(n.deps, other)
 				}
 			}
 		}
@@ -85,3 +87,16 @@ func (n *node) readiness() readiness {
 	}
 	return r
 }
+
+func refersTo(r *providers.Resource, address string) bool {
+	for _, ref := range r.Refs {
+		if ref == address {
+			return true
+		}
+	}
+	return false
+}
+
+// removes tells whether a change takes a resource away (and so frees what
+// it used).
+func removes(c *plan.Change) bool { return c.Action == plan.Delete || c.Action == plan.Replace }

@@ -74,7 +74,9 @@ type IDs func(address string) (string, bool)
 // at one provider. One implementation per provider type (hetzner, aws…)
 // passes the conformance suite in providers/providertest.
 type Provider interface {
-	// Kinds lists the provider's resource kinds.
+	// Kinds lists the provider's resource kinds, referenced kinds first
+	// (ssh keys before servers): apply removes resources in the reverse
+	// order, since List need not report references.
 	Kinds() []KindSpec
 	// Desired derives the resources a set of machines needs.
 	Desired(deployment string, machines []MachineSpec) ([]*Resource, error)
@@ -85,7 +87,8 @@ type Provider interface {
 	// paginated call per kind, never one call per resource.
 	List(ctx context.Context, deployment string) ([]*Resource, error)
 	// Create makes a resource, labelled with the deployment, kind and
-	// name, and waits until it is usable.
+	// name, and waits until it is usable. When it was made but a later
+	// step failed, it returns the resource (with its ID) and the error.
 	Create(ctx context.Context, deployment string, r *Resource, ids IDs) (*Resource, error)
 	// Update changes current in place to match desired.
 	Update(ctx context.Context, deployment string, current, desired *Resource, ids IDs) (*Resource, error)

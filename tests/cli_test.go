@@ -14,8 +14,10 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/freecloud/freecloud/cmd/freecloud/cli"
+	"github.com/freecloud/freecloud/providers/hetzner/hcloudfake"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -30,12 +32,19 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One fake Hetzner API serves every script; each uses its own
+	// deployment name, so the label selectors keep them apart.
+	fake := hcloudfake.New(t, hcloudfake.Options{ActionDuration: 20 * time.Millisecond})
 	testscript.Run(t, testscript.Params{
 		Dir: "scripts",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("EXAMPLES", filepath.Join(root, "examples"))
 			// Keep the scripts independent of the developer's machine.
 			env.Setenv("NO_COLOR", "1")
+			env.Setenv("HCLOUD_ENDPOINT", fake.URL())
+			env.Setenv("HCLOUD_TOKEN", fake.Token())
+			env.Setenv("HCLOUD_POLL_INTERVAL", "10ms")
+			env.Values["fake"] = fake
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -43,6 +52,7 @@ func TestScripts(t *testing.T) {
 			"cmptree":  cmpTree,
 			"difftree": diffTree,
 			"nixparse": nixParse,
+			"hcloud":   hcloudObjects,
 		},
 	})
 }
@@ -125,6 +135,26 @@ func readTree(dir string) (map[string][]byte, error) {
 		return err
 	})
 	return files, err
+}
+
+// hcloud KIND DEPLOYMENT prints the names of the fake Hetzner API's
+// objects of a kind labelled with the deployment, one a line, sorted, so
+// a script can compare them with cmp or count them with grep -count.
+func hcloudObjects(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: hcloud KIND DEPLOYMENT")
+	}
+	fake := ts.Value("fake").(*hcloudfake.Fake)
+	var names []string
+	for _, o := range fake.Objects(args[0]) {
+		if o.Labels["freecloud/deployment"] == args[1] {
+			names = append(names, o.Name)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintln(ts.Stdout(), n)
+	}
 }
 
 // nixparse DIR parses every .nix file under DIR with the real Nix parser.

@@ -6,12 +6,14 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/freecloud/freecloud/generator"
 	"github.com/freecloud/freecloud/generator/config"
 	"github.com/freecloud/freecloud/infra"
 	"github.com/freecloud/freecloud/plan"
 	"github.com/freecloud/freecloud/providers"
+	"github.com/freecloud/freecloud/providers/hetzner"
 	"github.com/freecloud/freecloud/state"
 )
 
@@ -28,6 +30,23 @@ type session struct {
 // resources to plan.
 var openers = map[string]infra.Opener{
 	"baremetal": func(context.Context, *config.Provider) (providers.Provider, error) { return nil, nil },
+	"hetzner":   openHetzner,
+}
+
+// openHetzner reads the same environment as Hetzner's own CLI: the token
+// (HCLOUD_TOKEN), the endpoint (HCLOUD_ENDPOINT) and how often to look at
+// running actions (HCLOUD_POLL_INTERVAL). The token is never stored.
+func openHetzner(ctx context.Context, _ *config.Provider) (providers.Provider, error) {
+	opts := hetzner.EnvOptions(os.LookupEnv)
+	opts.Version = versionString()
+	if v := os.Getenv("HCLOUD_POLL_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("HCLOUD_POLL_INTERVAL=%q is not a duration like 500ms", v)
+		}
+		opts.PollInterval = d
+	}
+	return hetzner.New(ctx, opts)
 }
 
 // connect loads and checks the deployment (everything validate checks),

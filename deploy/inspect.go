@@ -1,0 +1,58 @@
+package deploy
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/freecloud/freecloud/deploy/sshx"
+)
+
+// A HostStatus is what plan needs to know of a reachable host.
+type HostStatus struct {
+	// NixOS: the host runs NixOS; otherwise it needs an install.
+	NixOS bool
+	// Deployed is the last deploy's record; nil when freecloud never
+	// deployed to the host.
+	Deployed *Record
+	// System is the generation the host runs.
+	System string
+}
+
+// ChangedByHand reports that the host runs another generation than the
+// one freecloud last deployed: someone switched it outside freecloud.
+func (s *HostStatus) ChangedByHand() bool {
+	return s.Deployed != nil && s.System != s.Deployed.System
+}
+
+// Inspect reads a host's status. root is Options.Root.
+func Inspect(ctx context.Context, conn *sshx.Conn, root string) (*HostStatus, error) {
+	const step = "inspect"
+	p := hostPaths(root)
+	nixos, err := isNixOS(ctx, conn, p, step)
+	if err != nil || !nixos {
+		return &HostStatus{}, err
+	}
+	s := &HostStatus{NixOS: true}
+	r, err := conn.Run(ctx, step, "readlink -f "+q(p.current()))
+	if err != nil {
+		return nil, err
+	}
+	s.System = lastLine(r.Stdout)
+	data, ok, err := conn.ReadFile(ctx, step, p.deployed())
+	if err != nil || !ok {
+		return s, err
+	}
+	s.Deployed = &Record{}
+	if err := json.Unmarshal(data, s.Deployed); err != nil {
+		return nil, fmt.Errorf("%s: %s on the host is not a deploy record: %v", conn.Machine(), p.deployed(), err)
+	}
+	return s, nil
+}
+
+// isNixOS tells a NixOS host by /etc/NIXOS, or nixos-version working.
+func isNixOS(ctx context.Context, conn *sshx.Conn, p paths, step string) (bool, error) {
+	r, err := conn.Run(ctx, step, fmt.Sprintf("if [ -e %s ] || nixos-version >/dev/null 2>&1; then echo nixos; else echo other; fi", q(p.nixosMarker())))
+	return strings.TrimSpace(string(r.Stdout)) == "nixos", err
+}
