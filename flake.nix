@@ -55,7 +55,7 @@
           # The hash of `go mod vendor` (vendor/ including modules.txt) for
           # go.mod and go.sum. TestRepoVendorHash recomputes it and prints the
           # new value when the dependencies change.
-          vendorHash = "sha256-3oLPmORpgM+RAn8AzlzeBtK31nTg2oMxxyV0Z6dYPfI=";
+          vendorHash = "sha256-ImFCMeMqC7r1fUbG0wW7k2DxZpZ+n1wY6ZCMHaSQVyA=";
 
           subPackages = [ "cmd/freecloud" ];
 
