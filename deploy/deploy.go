@@ -163,7 +163,7 @@ func Deploy(ctx context.Context, conn *sshx.Conn, machine string, tree map[strin
 		result: Result{Machine: machine, Hash: hash},
 		record: Record{Format: 1, Deployment: deployment, Machine: machine, Configuration: hash},
 	}
-	defer d.closeConfirm()
+	defer d.closeFresh()
 
 	steps := []struct {
 		name    string
@@ -205,10 +205,13 @@ type deployer struct {
 	rollbackAt time.Time
 	// failed units found by the health checks, with their logs.
 	units []UnitFailure
+	// detail is what the running step reports when it is done.
+	detail string
 }
 
 func (d *deployer) do(ctx context.Context, step string, timeout time.Duration, run func(context.Context) error) error {
 	d.emit(Event{Step: step, Status: Started})
+	d.detail = ""
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	err := run(ctx)
@@ -216,7 +219,7 @@ func (d *deployer) do(ctx context.Context, step string, timeout time.Duration, r
 		d.emit(Event{Step: step, Status: Failed, Err: err})
 		return err
 	}
-	d.emit(Event{Step: step, Status: Done})
+	d.emit(Event{Step: step, Status: Done, Detail: d.detail})
 	return nil
 }
 
@@ -227,7 +230,7 @@ func (d *deployer) emit(e Event) {
 	}
 }
 
-func (d *deployer) closeConfirm() {
+func (d *deployer) closeFresh() {
 	if d.fresh != nil {
 		d.fresh.Close()
 	}
@@ -244,6 +247,7 @@ func (d *deployer) detect(ctx context.Context) error {
 func (d *deployer) upload(ctx context.Context) error {
 	t, err := d.conn.Upload(ctx, d.p.flake(), d.tree)
 	d.result.Upload = t
+	d.detail = fmt.Sprintf("%d files sent, %d removed, %d unchanged", len(t.Sent), len(t.Removed), t.Unchanged)
 	return err
 }
 
@@ -257,6 +261,7 @@ func (d *deployer) build(ctx context.Context) error {
 		return fmt.Errorf("nixos-rebuild build did not leave a result (got %q)", d.built)
 	}
 	d.record.System, d.result.System = d.built, d.built
+	d.detail = d.built
 	return nil
 }
 

@@ -28,10 +28,7 @@ func TestRealVM(t *testing.T) {
 	}
 	tgt := realTarget(t, machine, addr)
 	tree := readTree(t, flakeDir)
-	auth, err := sshx.DefaultAuth()
-	if err != nil {
-		t.Fatal(err)
-	}
+	auth := sshx.DefaultAuth()
 	defer auth.Close()
 	for _, note := range auth.Notes {
 		t.Log(note)

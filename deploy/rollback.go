@@ -66,6 +66,7 @@ func (d *deployer) arm(ctx context.Context) error {
 		return err
 	}
 	d.armed, d.rollbackAt = true, time.Now().Add(after)
+	d.detail = fmt.Sprintf("back to %s in %s unless confirmed", previous, after)
 	return nil
 }
 

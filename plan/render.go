@@ -74,7 +74,10 @@ func (p *Plan) Text() string {
 func writeAttrs(b *strings.Builder, attrs map[string]string) {
 	keys := make([]string, 0, len(attrs))
 	width := 0
-	for k := range attrs {
+	for k, v := range attrs {
+		if v == "" {
+			continue // unset: nothing to show on a new resource
+		}
 		keys = append(keys, k)
 		width = max(width, len(k))
 	}

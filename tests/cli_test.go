@@ -139,7 +139,7 @@ func readTree(dir string) (map[string][]byte, error) {
 
 // hcloud KIND DEPLOYMENT prints the names of the fake Hetzner API's
 // objects of a kind labelled with the deployment, one a line, sorted, so
-// a script can compare them with cmp or count them with grep -count.
+// a script can compare them with cmp; "(none)" when there are none.
 func hcloudObjects(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: hcloud KIND DEPLOYMENT")
@@ -152,6 +152,10 @@ func hcloudObjects(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	sort.Strings(names)
+	if len(names) == 0 {
+		// Something is always printed, so stdout is this command's.
+		names = []string{"(none)"}
+	}
 	for _, n := range names {
 		fmt.Fprintln(ts.Stdout(), n)
 	}

@@ -31,7 +31,7 @@ type Auth struct {
 
 // DefaultAuth uses the agent at SSH_AUTH_SOCK, if any, and the default key
 // files that exist in the home directory.
-func DefaultAuth() (*Auth, error) {
+func DefaultAuth() *Auth {
 	home, err := os.UserHomeDir()
 	if err != nil {
 		return NewAuth(os.Getenv("SSH_AUTH_SOCK"), nil)
@@ -50,7 +50,7 @@ func DefaultAuth() (*Auth, error) {
 // given private key files. A key file that cannot be used is skipped with a
 // note, not an error: another key may well work. Close releases the agent
 // connection.
-func NewAuth(agentSocket string, keyFiles []string) (*Auth, error) {
+func NewAuth(agentSocket string, keyFiles []string) *Auth {
 	a := &Auth{closer: func() error { return nil }}
 	agentKeys := map[string]bool{}
 	if agentSocket != "" {
@@ -76,7 +76,7 @@ func NewAuth(agentSocket string, keyFiles []string) (*Auth, error) {
 			a.Notes = append(a.Notes, note)
 		}
 	}
-	return a, nil
+	return a
 }
 
 // SignerAuth authenticates with keys the caller already holds.

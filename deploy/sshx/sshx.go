@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -87,6 +88,7 @@ type Conn struct {
 	tofu    bool
 	jump    *Conn
 	done    chan struct{}
+	close   sync.Once
 }
 
 // Connect opens a connection to t, through t.JumpHost when set. ctx and
@@ -210,11 +212,7 @@ func (c *Conn) pinnedTarget() Target {
 
 // Close closes the connection (and the jump host's).
 func (c *Conn) Close() error {
-	select {
-	case <-c.done:
-	default:
-		close(c.done)
-	}
+	c.close.Do(func() { close(c.done) })
 	err := c.client.Close()
 	if c.jump != nil {
 		c.jump.Close()
