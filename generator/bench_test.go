@@ -21,9 +21,9 @@ func BenchmarkGenerate(b *testing.B) {
 	src.WriteString("deployment \"big\" {}\nprovider \"hetzner\" \"eu\" {}\nprovider \"baremetal\" \"dc\" {}\n")
 	for i := 0; i < machines; i++ {
 		if i%2 == 0 {
-			fmt.Fprintf(&src, "machine \"m%d\" {\n  provider = provider.hetzner.eu\n  location = \"fsn1\"\n  size = \"cx32\"\n  admins = [\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIbenchkey%d ops@example.org\"]\n}\n", i, i)
+			fmt.Fprintf(&src, "machine \"m%d\" {\n  provider = provider.hetzner.eu\n  location = \"fsn1\"\n  size = \"cx32\"\n  admins = [\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKAk18JYRlASQU2dUyj1A4Rqe+FnZcBuoTOi6Ot3728t ops@example.org\"]\n}\n", i)
 		} else {
-			fmt.Fprintf(&src, "machine \"m%d\" {\n  provider = provider.baremetal.dc\n  address = \"198.51.100.%d\"\n  country = \"DE\"\n  admins = [\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIbenchkey%d ops@example.org\"]\n}\n", i, i%250, i)
+			fmt.Fprintf(&src, "machine \"m%d\" {\n  provider = provider.baremetal.dc\n  address = \"198.51.100.%d\"\n  country = \"DE\"\n  admins = [\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKAk18JYRlASQU2dUyj1A4Rqe+FnZcBuoTOi6Ot3728t ops@example.org\"]\n}\n", i, i%250)
 		}
 		fmt.Fprintf(&src, `service "proxy-%[1]d" {
   profile = "reverse-proxy"

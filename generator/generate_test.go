@@ -80,7 +80,7 @@ machine "web1" {
   provider = provider.hetzner.eu
   location = "fsn1"
   size     = "cx32"
-  admins   = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBfreecloudtestkey alice@laptop"]
+  admins   = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKAk18JYRlASQU2dUyj1A4Rqe+FnZcBuoTOi6Ot3728t alice@laptop"]
   disks    = [{ name = "data", size = 50, mount = "/srv" }]
 }
 
@@ -88,7 +88,7 @@ machine "nas1" {
   provider = provider.baremetal.office
   address  = "203.0.113.7"
   country  = "DE"
-  admins   = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBfreecloudtestkey alice@laptop"]
+  admins   = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKAk18JYRlASQU2dUyj1A4Rqe+FnZcBuoTOi6Ot3728t alice@laptop"]
 }
 
 service "www" {

@@ -99,7 +99,7 @@ machine "web1" {
   provider = provider.hetzner.eu
   location = "fsn1"
   size     = "cx32"
-  admins   = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBfreecloudtestkey alice@laptop"]
+  admins   = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKAk18JYRlASQU2dUyj1A4Rqe+FnZcBuoTOi6Ot3728t alice@laptop"]
 }
 `
 

@@ -35,6 +35,9 @@ var ErrLocked = errors.New("the deployment is locked")
 type Lock struct {
 	path string
 	Info LockInfo
+	// Stale is the lock of a run on this machine whose process had died,
+	// which this lock replaced; nil when there was none.
+	Stale *LockInfo
 }
 
 // LockPath is the lock file next to a state file.
@@ -54,10 +57,11 @@ func (f *File) Lock(ctx context.Context, operation string, timeout time.Duration
 	}
 	deadline := time.Now().Add(timeout)
 	wait := 50 * time.Millisecond
+	var stale *LockInfo
 	for {
 		err := createExclusive(f.LockPath(), data)
 		if err == nil {
-			return &Lock{path: f.LockPath(), Info: info}, nil
+			return &Lock{path: f.LockPath(), Info: info, Stale: stale}, nil
 		}
 		if !errors.Is(err, os.ErrExist) {
 			return nil, err
@@ -69,9 +73,17 @@ func (f *File) Lock(ctx context.Context, operation string, timeout time.Duration
 		if errors.Is(readErr, os.ErrNotExist) {
 			continue // released between our two calls
 		}
+		if dead(holder) {
+			// Killed or crashed on this very machine: nobody holds it.
+			// Remove exactly that lock (same ID) and try again.
+			if _, err := f.ForceUnlock(holder.ID); err == nil {
+				stale = &holder
+			}
+			continue
+		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("%w by %s.%s Wait for it, raise --lock-timeout, or, if that run is gone, run freecloud force-unlock %s",
-				ErrLocked, holder, staleHint(holder), holder.ID)
+			return nil, fmt.Errorf("%w by %s. Wait for it, raise --lock-timeout, or, if that run is gone, run freecloud force-unlock %s",
+				ErrLocked, holder, holder.ID)
 		}
 		select {
 		case <-ctx.Done():
@@ -156,15 +168,13 @@ func createExclusive(path string, data []byte) error {
 	return f.Close()
 }
 
-// staleHint points out a lock whose process is gone, when that can be
-// known: same host, no such process.
-func staleHint(holder LockInfo) string {
+// dead tells whether a lock's holder ran on this machine and its process
+// no longer exists. A lock of another machine is never judged: only its
+// owner or force-unlock can end it.
+func dead(holder LockInfo) bool {
 	host, _ := os.Hostname()
-	if holder.Host != host || holder.PID <= 0 {
-		return ""
+	if holder.Host != host || holder.PID <= 0 || holder.PID == os.Getpid() {
+		return false
 	}
-	if err := syscall.Kill(holder.PID, 0); errors.Is(err, syscall.ESRCH) {
-		return " That process no longer runs."
-	}
-	return ""
+	return errors.Is(syscall.Kill(holder.PID, 0), syscall.ESRCH)
 }

@@ -129,20 +129,31 @@ func TestLockWaitsReportsAndForceUnlocks(t *testing.T) {
 	_ = third.Release()
 }
 
-func TestStaleLockIsPointedOut(t *testing.T) {
+// A lock left by a process of this machine that died (killed during
+// apply) is replaced; the new lock says whose it was.
+func TestDeadHoldersLockIsReplaced(t *testing.T) {
 	f := ForDeployment(t.TempDir())
 	l, err := f.Lock(context.Background(), "apply", time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Pretend the holder died: a PID that cannot exist.
-	l.Info.PID = 1 << 22
 	data := `{"id": "` + l.Info.ID + `", "who": "ops", "host": "` + l.Info.Host + `", "pid": 4194304, "operation": "apply", "since": "2026-01-01T00:00:00Z"}`
 	if err := os.WriteFile(f.LockPath(), []byte(data), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.Lock(context.Background(), "apply", 0)
-	if err == nil || !strings.Contains(err.Error(), "That process no longer runs.") {
-		t.Fatalf("got %v", err)
+	next, err := f.Lock(context.Background(), "apply", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.Stale == nil || next.Stale.PID != 4194304 {
+		t.Fatalf("the stale lock is not reported: %+v", next.Stale)
+	}
+	// Another machine's lock is never judged dead.
+	other := `{"id": "x", "who": "ops", "host": "elsewhere", "pid": 4194304, "operation": "apply", "since": "2026-01-01T00:00:00Z"}`
+	if err := os.WriteFile(f.LockPath(), []byte(other), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Lock(context.Background(), "apply", 0); !errors.Is(err, ErrLocked) {
+		t.Fatalf("another machine's lock: %v", err)
 	}
 }

@@ -154,7 +154,7 @@ func authHint(err error, a *Auth) error {
 	if !strings.Contains(err.Error(), "unable to authenticate") {
 		return err
 	}
-	hint := "no key was accepted: log in needs the private key of one of the machine's admins, in ssh-agent or ~/.ssh"
+	hint := "no key was accepted: logging in needs the private key of one of the machine's admins, in ssh-agent or ~/.ssh"
 	if a.agent == nil && len(a.signers) == 0 {
 		hint = "no key to offer: start ssh-agent and add a key (ssh-add), or create ~/.ssh/id_ed25519"
 	}

@@ -23,7 +23,7 @@ variable "admin_keys" {
   description = "SSH public keys of the people who run the machines"
   type        = list(string)
   default = [
-    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHq0E7w7g2vJvKq0m5Q1wq3Zl2k1h8d5Yp0x9y3nQd4r alice@acme.example",
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKAk18JYRlASQU2dUyj1A4Rqe+FnZcBuoTOi6Ot3728t alice@acme.example",
   ]
 }
 

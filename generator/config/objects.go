@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+	"golang.org/x/crypto/ssh"
 )
 
 // hostnameRe is one DNS label (RFC 1123), lowercase: machine names become
@@ -167,7 +168,7 @@ func (l *loader) decodeMachine(name string, b *hcl.Block, attrs hcl.Attributes, 
 		for _, key := range v.AsValueSlice() {
 			if key.IsNull() || !validPublicKey(key.AsString()) {
 				l.diags = append(l.diags, errorf(attrs["admins"].Expr.Range(), "Invalid SSH public key",
-					"admins holds SSH public keys, one line each, like \"ssh-ed25519 AAAA... alice@laptop\". Never a private key: it would be published in the Nix store."))
+					"admins holds SSH public keys, one line each as in ~/.ssh/id_ed25519.pub, like \"ssh-ed25519 AAAAC3Nza... alice@laptop\"; %q is not one. Never a private key: it would be published in the Nix store.", abbreviate(key.AsString())))
 				ok = false
 				continue
 			}
@@ -273,13 +274,13 @@ func stringAttr(obj cty.Value, name string) string {
 	return v.AsString()
 }
 
+// validPublicKey accepts one authorized_keys line holding a public key.
 func validPublicKey(key string) bool {
-	fields := strings.Fields(key)
-	if len(fields) < 2 || strings.Contains(key, "PRIVATE KEY") || strings.Contains(key, "\n") {
+	if strings.Contains(key, "PRIVATE KEY") || strings.Contains(strings.TrimSpace(key), "\n") {
 		return false
 	}
-	typ := fields[0]
-	return strings.HasPrefix(typ, "ssh-") || strings.HasPrefix(typ, "ecdsa-sha2-") || strings.HasPrefix(typ, "sk-")
+	_, _, options, rest, err := ssh.ParseAuthorizedKey([]byte(key))
+	return err == nil && len(options) == 0 && len(rest) == 0
 }
 
 // providerFrom reads a machine's provider attribute: a reference such as
@@ -491,4 +492,12 @@ func userInfo(repo string) string {
 	}
 	user, _, _ := strings.Cut(cred, ":")
 	return user + ":***"
+}
+
+// abbreviate shortens a long value for a message.
+func abbreviate(s string) string {
+	if len(s) > 40 {
+		return s[:37] + "..."
+	}
+	return s
 }

@@ -198,7 +198,7 @@ func deploymentFor(p *profiles.Profile, cat *profiles.Catalogue) []byte {
 	m.SetAttributeTraversal("provider", hcl.Traversal{hcl.TraverseRoot{Name: "provider"}, hcl.TraverseAttr{Name: "hetzner"}, hcl.TraverseAttr{Name: "test"}})
 	m.SetAttributeValue("location", cty.StringVal("fsn1"))
 	m.SetAttributeValue("size", cty.StringVal("cx32"))
-	m.SetAttributeValue("admins", cty.ListVal([]cty.Value{cty.StringVal("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPROFILECHECKKEYPROFILECHECKKEY check@freecloud")}))
+	m.SetAttributeValue("admins", cty.ListVal([]cty.Value{cty.StringVal("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKAk18JYRlASQU2dUyj1A4Rqe+FnZcBuoTOi6Ot3728t check@freecloud")}))
 
 	service := func(name string, q *profiles.Profile) {
 		s := body.AppendNewBlock("service", []string{name}).Body()

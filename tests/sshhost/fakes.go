@@ -128,7 +128,7 @@ stop)
 	for unit in "$@"; do
 		pidfile=$FAKE_ROOT/run/fake-units/$unit.pid
 		if [ -f "$pidfile" ]; then
-			kill -9 -- "-$(cat "$pidfile")" 2>/dev/null
+			kill -9 "-$(cat "$pidfile")" 2>/dev/null
 			rm -f "$pidfile"
 		fi
 	done

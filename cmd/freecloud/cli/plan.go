@@ -163,6 +163,9 @@ func (g *globals) runApply(cmd *cobra.Command, o *applyOptions, planFile string,
 		return err
 	}
 	defer lock.Release()
+	if lock.Stale != nil {
+		fmt.Fprintf(stderr, "Note: took over the lock of %s: that process no longer runs.\n", lock.Stale)
+	}
 	// State may have moved while we waited for the lock.
 	if s.state, err = s.store.Read(); err != nil {
 		return err

@@ -79,6 +79,9 @@ anew, or to delete them if they still carry the deployment's labels).`,
 				return err
 			}
 			defer lock.Release()
+			if lock.Stale != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "Note: took over the lock of %s: that process no longer runs.\n", lock.Stale)
+			}
 			s, err := file.Read()
 			if err != nil {
 				return err
