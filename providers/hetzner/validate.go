@@ -92,8 +92,19 @@ func (p *Provider) Validate(ctx context.Context, desired []*providers.Resource) 
 	report := func(r *providers.Resource, attr, format string, args ...any) {
 		errs = append(errs, &providers.ResourceError{Address: r.Address(), Attr: attr, Msg: fmt.Sprintf(format, args...)})
 	}
+	perNetwork := map[string]int{}
+	for _, r := range desired {
+		if r.Kind == "server" && r.Attrs["network"] != "" {
+			perNetwork[r.Attrs["network"]]++
+		}
+	}
 	for _, r := range desired {
 		switch r.Kind {
+		case "network":
+			if n := perNetwork[r.Name]; n > maxServersPerNetwork {
+				report(r, "", "a Hetzner network holds at most %d servers, and %d machines of this provider are in zone %s: spread them over several provider blocks (Hetzner projects), each with its own network",
+					maxServersPerNetwork, n, r.Name)
+			}
 		case "server":
 			checkServer(cat, r, report)
 		case "volume":
@@ -104,6 +115,10 @@ func (p *Provider) Validate(ctx context.Context, desired []*providers.Resource) 
 	}
 	return errs
 }
+
+// maxServersPerNetwork is Hetzner's limit of servers attached to one
+// network.
+const maxServersPerNetwork = 100
 
 // checkServer checks a server's location, type and image. Its volumes and
 // primary IPs are in the same location: a wrong one is reported once, here.

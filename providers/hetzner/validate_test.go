@@ -2,11 +2,13 @@ package hetzner_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/freecloud/freecloud/providers"
+	"github.com/freecloud/freecloud/providers/hetzner"
 	"github.com/freecloud/freecloud/providers/hetzner/hcloudfake"
 )
 
@@ -76,5 +78,25 @@ func TestValidateCachesTheCatalogue(t *testing.T) {
 	}
 	if n := f.Requests(); n != 3 {
 		t.Errorf("3 validations made %d requests, want 3 (locations, server types, images)", n)
+	}
+}
+
+func TestValidateRefusesMoreServersThanANetworkHolds(t *testing.T) {
+	fake := hcloudfake.New(t, hcloudfake.Options{})
+	p, err := hetzner.New(context.Background(), hetzner.Options{Token: fake.Token(), Endpoint: fake.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var machines []providers.MachineSpec
+	for i := 0; i < 101; i++ {
+		machines = append(machines, providers.MachineSpec{Name: fmt.Sprintf("m%03d", i), Location: "fsn1", Size: "cx22", Admins: []string{hcloudfake.PublicKey("ops")}})
+	}
+	desired, err := p.Desired("big", machines)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := p.Validate(context.Background(), desired)
+	if len(errs) != 1 || errs[0].Address != "network.eu-central" || !strings.Contains(errs[0].Msg, "at most 100 servers, and 101 machines") {
+		t.Fatalf("got %v", errs)
 	}
 }
