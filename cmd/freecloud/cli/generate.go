@@ -54,7 +54,7 @@ refuses to write into a non-empty directory that it did not create.`,
 				fmt.Fprintln(w, "Every .nix file parses with nix-instantiate.")
 			}
 			if len(names) > 0 {
-				fmt.Fprintf(w, "Deploy a machine with: nixos-rebuild switch --flake %s#%s --target-host root@<address>\n", dir, names[0])
+				fmt.Fprintf(w, "Deploy a machine with: nixos-rebuild switch --flake %s#%s --target-host root@<address>\n", flakeRef(dir), names[0])
 			}
 			printOutputs(w, dep)
 			return nil
@@ -63,4 +63,13 @@ refuses to write into a non-empty directory that it did not create.`,
 	addVarFlags(cmd.Flags(), &vars)
 	cmd.Flags().StringVar(&out, "out", "", "write the flake to `DIR` instead of <dir>/nix")
 	return cmd
+}
+
+// flakeRef writes a directory so Nix reads it as a path: relative paths
+// start with ./ (a bare "nix/out" would be looked up in the flake registry).
+func flakeRef(dir string) string {
+	if filepath.IsAbs(dir) || strings.HasPrefix(dir, "./") || strings.HasPrefix(dir, "../") {
+		return dir
+	}
+	return "./" + dir
 }
