@@ -122,10 +122,11 @@ func deployOne(ctx context.Context, auth *sshx.Auth, job Job, emit func(Event)) 
 	o := Outcome{Machine: machine}
 	finish := func() Outcome {
 		o.Elapsed = time.Since(start)
+		final := o
 		if o.Err != nil {
-			emit(Event{Machine: machine, Step: StepDeploy, Status: Failed, Err: o.Err})
+			emit(Event{Machine: machine, Step: StepDeploy, Status: Failed, Err: o.Err, Outcome: &final})
 		} else {
-			emit(Event{Machine: machine, Step: StepDeploy, Status: Done})
+			emit(Event{Machine: machine, Step: StepDeploy, Status: Done, Outcome: &final})
 		}
 		return o
 	}

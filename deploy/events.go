@@ -51,6 +51,10 @@ type Event struct {
 	Status  Status
 	Err     error
 	Detail  string
+	// Outcome is set on the StepDeploy event that ends a host's deploy in
+	// DeployAll, so that the caller records it (host key, deployed hash)
+	// as each host finishes rather than after the slowest one.
+	Outcome *Outcome
 }
 
 // A UnitFailure is a systemd unit that failed after a switch.

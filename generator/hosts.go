@@ -412,3 +412,47 @@ func PublicPorts(dep *config.Deployment, cat *profiles.Catalogue) (map[string][]
 	}
 	return out, diags
 }
+
+// A HealthCheck is how a deploy checks one service after a switch, from its
+// profile's health block.
+type HealthCheck struct {
+	Service string
+	// Unit must be active; "" when the profile names none.
+	Unit string
+	// URL is the profile's HTTP health path on the service's local http
+	// port; "" when it declares none or serves no local port.
+	URL string
+}
+
+// HealthChecks returns, per machine, the health checks of its services.
+func HealthChecks(dep *config.Deployment, cat *profiles.Catalogue) (map[string][]HealthCheck, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	out := map[string][]HealthCheck{}
+	for _, m := range dep.Machines {
+		instances, d := instancesOn(dep, m, cat)
+		diags = append(diags, d...)
+		for _, in := range instances {
+			if in.profile.Health == nil {
+				continue
+			}
+			r, d := in.profile.Render(profiles.Instance{Service: in.name, Machine: m.Name, Params: in.params})
+			diags = append(diags, d...)
+			if d.HasErrors() {
+				continue
+			}
+			check := HealthCheck{Service: in.name, Unit: r.HealthUnit}
+			if path := in.profile.Health.HTTP; path != "" {
+				for _, route := range r.Routes {
+					if route.Protocol == "http" && route.Port > 0 {
+						check.URL = fmt.Sprintf("http://127.0.0.1:%d%s", route.Port, path)
+						break
+					}
+				}
+			}
+			if check.Unit != "" || check.URL != "" {
+				out[m.Name] = append(out[m.Name], check)
+			}
+		}
+	}
+	return out, diags
+}

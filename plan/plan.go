@@ -67,6 +67,28 @@ type Plan struct {
 	// ConfigHash identifies the desired resources the plan was made for.
 	ConfigHash string    `json:"config_hash"`
 	Changes    []*Change `json:"changes"`
+	// Deploys are the hosts apply switches to their generated
+	// configuration, after the changes.
+	Deploys []*Deploy `json:"deploys"`
+}
+
+// A Deploy is one host to deploy: its configuration hash (deploy.ConfigHash)
+// differs from the one state records as deployed.
+type Deploy struct {
+	Machine string `json:"machine"`
+	Hash    string `json:"hash"`
+	// Previous is the hash last deployed; "" when never deployed.
+	Previous string `json:"previous_hash"`
+	// FirstContact: state pins no host key for the machine, so the key it
+	// presents will be trusted on first use.
+	FirstContact bool `json:"first_contact"`
+}
+
+// A Machine is a host plan may deploy, with the configuration hash of its
+// generated flake.
+type Machine struct {
+	Name string
+	Hash string
 }
 
 // Input is what a plan is made from, per provider address.
@@ -77,11 +99,15 @@ type Input struct {
 	Kinds      map[string][]providers.KindSpec
 	// State is the current state (nil before the first apply).
 	State *state.State
+	// Machines are the hosts to deploy when their hash changed. Only bare
+	// metal for now: cloud servers run their provider's image until
+	// install lands.
+	Machines []Machine
 }
 
 // Make compares desired with actual resources, provider by provider.
 func Make(in Input) *Plan {
-	p := &Plan{Version: FormatVersion, Deployment: in.Deployment, ConfigHash: ConfigHash(in.Desired)}
+	p := &Plan{Version: FormatVersion, Deployment: in.Deployment, ConfigHash: ConfigHash(in.Desired), Deploys: Deploys(in.Machines, in.State)}
 	if in.State != nil {
 		p.Lineage, p.Serial = in.State.Lineage, in.State.Serial
 	}
@@ -125,6 +151,26 @@ func Make(in Input) *Plan {
 	return p
 }
 
+// Deploys lists the machines whose configuration hash differs from what
+// state records as deployed, in the machines' order.
+func Deploys(machines []Machine, st *state.State) []*Deploy {
+	var out []*Deploy
+	for _, m := range machines {
+		var host *state.Host
+		if st != nil {
+			host = st.Host(m.Name)
+		}
+		d := &Deploy{Machine: m.Name, Hash: m.Hash, FirstContact: true}
+		if host != nil {
+			d.Previous, d.FirstContact = host.Deployed, host.SSHHostKey == ""
+		}
+		if d.Previous != d.Hash {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // diff lists the attributes that differ; an attribute the deployment does
 // not set is not compared.
 func diff(have, want *providers.Resource, spec providers.KindSpec) []Diff {
@@ -142,7 +188,7 @@ func diff(have, want *providers.Resource, spec providers.KindSpec) []Diff {
 }
 
 // Empty tells whether the plan changes nothing.
-func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
+func (p *Plan) Empty() bool { return len(p.Changes) == 0 && len(p.Deploys) == 0 }
 
 // DataLoss returns the changes that lose data.
 func (p *Plan) DataLoss() []*Change {

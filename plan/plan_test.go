@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -79,7 +80,7 @@ func TestMake(t *testing.T) {
 		"-/+ server.moved",
 		`location = "fsn1" -> "nbg1" (forces replacement)`,
 		"# volume.old will be deleted (provider.hetzner.eu) — DATA LOSS",
-		"Plan: 2 to create, 2 to update, 1 to replace, 1 to delete.",
+		"Plan: 2 to create, 2 to update, 1 to replace, 1 to delete, 0 to deploy.",
 		"Data loss: server.moved, volume.old.",
 	} {
 		if !strings.Contains(text, w) {
@@ -121,5 +122,57 @@ func TestSavedPlanRoundTrip(t *testing.T) {
 		if _, err := Decode([]byte(bad)); err == nil {
 			t.Errorf("Decode(%s) accepted", bad)
 		}
+	}
+}
+
+func TestDeploys(t *testing.T) {
+	st := state.New("acme")
+	st.Hosts = []*state.Host{
+		{Machine: "same", SSHHostKey: "ssh-ed25519 AAAA", Deployed: "h1"},
+		{Machine: "changed", SSHHostKey: "ssh-ed25519 BBBB", Deployed: "old"},
+		{Machine: "keyless", Deployed: "old"},
+	}
+	machines := []Machine{{"same", "h1"}, {"changed", "h2"}, {"keyless", "h3"}, {"new", "h4"}}
+	p := Make(Input{Deployment: "acme", State: st, Machines: machines})
+	var got []string
+	for _, d := range p.Deploys {
+		got = append(got, fmt.Sprintf("%s %s->%s first=%v", d.Machine, d.Previous, d.Hash, d.FirstContact))
+	}
+	want := []string{"changed old->h2 first=false", "keyless old->h3 first=true", "new ->h4 first=true"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Fatalf("deploys:\n got %q\nwant %q", got, want)
+	}
+	if p.Empty() {
+		t.Error("a plan with deploys is not empty")
+	}
+	text := p.Text()
+	for _, w := range []string{
+		"~ host.changed will be deployed (configuration changed)",
+		"~ host.new will be deployed (never deployed by freecloud)",
+		"host key will be trusted on first use",
+		"Plan: 0 to create, 0 to update, 0 to replace, 0 to delete, 3 to deploy.",
+	} {
+		if !strings.Contains(text, w) {
+			t.Errorf("text lacks %q:\n%s", w, text)
+		}
+	}
+	if strings.Count(text, "trusted on first use") != 2 {
+		t.Errorf("only keyless and new are first contacts:\n%s", text)
+	}
+	data, err := p.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{`"deploys": [`, `"previous_hash": "old"`, `"first_contact": true`, `"deploy": 3`} {
+		if !strings.Contains(string(data), w) {
+			t.Errorf("JSON lacks %s:\n%s", w, data)
+		}
+	}
+	back, err := Decode(data)
+	if err != nil || len(back.Deploys) != 3 || *back.Deploys[2] != *p.Deploys[2] {
+		t.Fatalf("round trip: %v %+v", err, back)
+	}
+	if Deploys([]Machine{{"same", "h1"}}, st) != nil {
+		t.Error("a machine deployed with its current hash needs no deploy")
 	}
 }

@@ -58,9 +58,21 @@ func (p *Plan) Text() string {
 			}
 		}
 	}
+	for _, d := range p.Deploys {
+		b.WriteString("\n")
+		why := "configuration changed"
+		if d.Previous == "" {
+			why = "never deployed by freecloud"
+		}
+		fmt.Fprintf(&b, "  ~ host.%s will be deployed (%s)\n", d.Machine, why)
+		fmt.Fprintf(&b, "      configuration = %q -> %q\n", short(d.Previous), short(d.Hash))
+		if d.FirstContact {
+			b.WriteString("      # first contact: its host key will be trusted on first use and pinned in state\n")
+		}
+	}
 	counts := p.Counts()
-	fmt.Fprintf(&b, "\nPlan: %d to create, %d to update, %d to replace, %d to delete.\n",
-		counts[Create], counts[Update], counts[Replace], counts[Delete])
+	fmt.Fprintf(&b, "\nPlan: %d to create, %d to update, %d to replace, %d to delete, %d to deploy.\n",
+		counts[Create], counts[Update], counts[Replace], counts[Delete], len(p.Deploys))
 	if loss := p.DataLoss(); len(loss) > 0 {
 		var addrs []string
 		for _, c := range loss {
@@ -69,6 +81,14 @@ func (p *Plan) Text() string {
 		fmt.Fprintf(&b, "Data loss: %s. apply refuses this unless you confirm it (--allow-data-loss).\n", strings.Join(addrs, ", "))
 	}
 	return b.String()
+}
+
+// short abbreviates a configuration hash for people, as git does commits.
+func short(hash string) string {
+	if len(hash) > 12 {
+		return hash[:12]
+	}
+	return hash
 }
 
 func writeAttrs(b *strings.Builder, attrs map[string]string) {
@@ -91,13 +111,13 @@ func writeAttrs(b *strings.Builder, attrs map[string]string) {
 // plan files): the Plan's fields plus a summary.
 type jsonPlan struct {
 	*Plan
-	Summary map[Action]int `json:"summary"`
+	Summary map[string]int `json:"summary"`
 }
 
 // JSON encodes the plan in its stable JSON schema.
 func (p *Plan) JSON() ([]byte, error) {
 	counts := p.Counts()
-	summary := map[Action]int{Create: counts[Create], Update: counts[Update], Replace: counts[Replace], Delete: counts[Delete]}
+	summary := map[string]int{"create": counts[Create], "update": counts[Update], "replace": counts[Replace], "delete": counts[Delete], "deploy": len(p.Deploys)}
 	data, err := json.MarshalIndent(jsonPlan{p, summary}, "", "  ")
 	if err != nil {
 		return nil, err
@@ -117,6 +137,11 @@ func Decode(data []byte) (*Plan, error) {
 	for _, c := range p.Changes {
 		if c == nil || symbols[c.Action] == "" || (c.Action != Create && c.Before == nil) || (c.Action != Delete && c.After == nil) {
 			return nil, fmt.Errorf("the plan holds an invalid change")
+		}
+	}
+	for _, d := range p.Deploys {
+		if d == nil || d.Machine == "" || d.Hash == "" {
+			return nil, fmt.Errorf("the plan holds an invalid deploy")
 		}
 	}
 	return &p, nil

@@ -137,6 +137,46 @@ func TestLoadJSONSyntax(t *testing.T) {
 	if dep.Machines[0].Country != "DE" || dep.Services[0].Profile.Name != "db" {
 		t.Fatalf("unexpected model: %+v %+v", dep.Machines[0], dep.Services[0])
 	}
+	if m := dep.Machines[0]; m.Port != 22 || m.User != "root" {
+		t.Errorf("SSH login defaults: port %d, user %q; want 22, root", m.Port, m.User)
+	}
+}
+
+func TestLoadMachineSSHLogin(t *testing.T) {
+	dep, diags := load(t, map[string]string{"main.fc.hcl": `deployment "acme" {}
+provider "baremetal" "office" {}
+machine "nas1" {
+  provider = provider.baremetal.office
+  address  = "203.0.113.7"
+  country  = "DE"
+  port     = 2222
+  user     = "deploy"
+}
+output "login" {
+  value = "${machine.nas1.user}@${machine.nas1.address}:${machine.nas1.port}"
+}`}, Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if m := dep.Machines[0]; m.Port != 2222 || m.User != "deploy" {
+		t.Errorf("port %d, user %q; want 2222, deploy", m.Port, m.User)
+	}
+	if got := dep.Outputs[0].Value.AsString(); got != "deploy@203.0.113.7:2222" {
+		t.Errorf("output = %q", got)
+	}
+
+	// Cloud servers are not logged in to this way: say so.
+	_, diags = load(t, map[string]string{"main.fc.hcl": `deployment "acme" {}
+provider "hetzner" "eu" {}
+machine "web1" {
+  provider = provider.hetzner.eu
+  location = "fsn1"
+  size     = "cx22"
+  port     = 2222
+}`}, Options{})
+	if diags.HasErrors() || len(diags) != 1 || !strings.Contains(diags[0].Detail, "port is not used for hetzner machines") {
+		t.Errorf("port on a cloud server: %v", diags)
+	}
 }
 
 // TestLoadErrors covers the bad inputs an operator will write. Each case
@@ -295,6 +335,32 @@ machine "nas1" {
 }`},
 			at:   "main.fc.hcl:3",
 			want: []string{`needs "address"`},
+		},
+		{
+			name: "SSH port out of range",
+			files: map[string]string{"main.fc.hcl": `deployment "acme" {}
+provider "baremetal" "office" {}
+machine "nas1" {
+  provider = provider.baremetal.office
+  address  = "203.0.113.7"
+  country  = "DE"
+  port     = 70000
+}`},
+			at:   "main.fc.hcl:7",
+			want: []string{"from 1 to 65535"},
+		},
+		{
+			name: "empty SSH user",
+			files: map[string]string{"main.fc.hcl": `deployment "acme" {}
+provider "baremetal" "office" {}
+machine "nas1" {
+  provider = provider.baremetal.office
+  address  = "203.0.113.7"
+  country  = "DE"
+  user     = ""
+}`},
+			at:   "main.fc.hcl:7",
+			want: []string{"cannot be empty"},
 		},
 		{
 			name:  "unknown provider type",

@@ -87,6 +87,11 @@ type Machine struct {
 	// Country is the ISO 3166-1 alpha-2 code of a bare-metal machine.
 	Country string
 	Address string
+	// Port and User are how freecloud logs in over SSH to deploy a
+	// bare-metal machine (22 and root unless set). Cloud servers are
+	// reached the way their provider's image allows.
+	Port int
+	User string
 	// Admins are SSH public keys allowed to log in as root.
 	Admins []string
 	Disks  []Disk

@@ -34,6 +34,8 @@ var machineSchema = &hcl.BodySchema{
 		{Name: "size"},
 		{Name: "country"},
 		{Name: "address"},
+		{Name: "port"},
+		{Name: "user"},
 		{Name: "admins"},
 		{Name: "disks"},
 		{Name: "labels"},
@@ -146,7 +148,7 @@ func (l *loader) addMachine(b *hcl.Block) {
 }
 
 func (l *loader) decodeMachine(name string, b *hcl.Block, attrs hcl.Attributes, ctx *hcl.EvalContext) (*Machine, bool) {
-	m := &Machine{Name: name, DeclRange: b.DefRange, Ranges: map[string]hcl.Range{}, StateVersion: DefaultStateVersion, Labels: map[string]string{}}
+	m := &Machine{Name: name, DeclRange: b.DefRange, Ranges: map[string]hcl.Range{}, StateVersion: DefaultStateVersion, Labels: map[string]string{}, Port: 22, User: "root"}
 	ok := true
 	for _, attr := range attrs {
 		m.Ranges[attr.Name] = attr.Expr.Range()
@@ -155,12 +157,28 @@ func (l *loader) decodeMachine(name string, b *hcl.Block, attrs hcl.Attributes, 
 	for _, s := range []struct {
 		name   string
 		target *string
-	}{{"location", &m.Location}, {"size", &m.Size}, {"country", &m.Country}, {"address", &m.Address}, {"state_version", &m.StateVersion}} {
+	}{{"location", &m.Location}, {"size", &m.Size}, {"country", &m.Country}, {"address", &m.Address}, {"user", &m.User}, {"state_version", &m.StateVersion}} {
 		if v, good := l.evalAs(attrs[s.name], ctx, cty.String); !good {
 			ok = false
 		} else if !v.IsNull() {
 			*s.target = v.AsString()
 		}
+	}
+	if v, good := l.evalAs(attrs["port"], ctx, cty.Number); !good {
+		ok = false
+	} else if !v.IsNull() {
+		n, acc := v.AsBigFloat().Int64()
+		if acc != 0 || n < 1 || n > 65535 {
+			l.diags = append(l.diags, errorf(attrs["port"].Expr.Range(), "Invalid port",
+				"port is the machine's SSH port, a whole number from 1 to 65535, like 22."))
+			ok = false
+		}
+		m.Port = int(n)
+	}
+	if m.User == "" {
+		l.diags = append(l.diags, errorf(attrs["user"].Expr.Range(), "Invalid user",
+			"user is the login freecloud deploys as over SSH, like \"root\"; it cannot be empty."))
+		ok = false
 	}
 	if v, good := l.evalAs(attrs["admins"], ctx, cty.List(cty.String)); !good {
 		ok = false
@@ -320,6 +338,8 @@ func machineValue(m *Machine) cty.Value {
 		"size":          cty.StringVal(m.Size),
 		"country":       cty.StringVal(m.Country),
 		"address":       cty.StringVal(m.Address),
+		"port":          cty.NumberIntVal(int64(m.Port)),
+		"user":          cty.StringVal(m.User),
 		"admins":        cty.TupleVal(admins),
 		"labels":        cty.ObjectVal(labels),
 		"state_version": cty.StringVal(m.StateVersion),

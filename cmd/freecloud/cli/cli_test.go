@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/freecloud/freecloud/plan"
 	"github.com/spf13/cobra"
 )
 
@@ -38,6 +39,25 @@ func TestDeploymentName(t *testing.T) {
 	} {
 		if got := deploymentName(in); got != want {
 			t.Errorf("deploymentName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A saved plan deploys exactly the hashes it showed, or is refused.
+func TestSavedPlanRefusedWhenDeploysChanged(t *testing.T) {
+	saved := &plan.Plan{Deployment: "lab", Deploys: []*plan.Deploy{{Machine: "nas1", Hash: "h1", FirstContact: true}}}
+	same := &plan.Plan{Deployment: "lab", Deploys: []*plan.Deploy{{Machine: "nas1", Hash: "h1", FirstContact: true}}}
+	if err := stillValid(saved, same, nil); err != nil {
+		t.Fatalf("an unchanged plan is refused: %v", err)
+	}
+	for name, fresh := range map[string]*plan.Plan{
+		"new hash":    {Deployment: "lab", Deploys: []*plan.Deploy{{Machine: "nas1", Hash: "h2", FirstContact: true}}},
+		"key pinned":  {Deployment: "lab", Deploys: []*plan.Deploy{{Machine: "nas1", Hash: "h1"}}},
+		"no deploy":   {Deployment: "lab"},
+		"another one": {Deployment: "lab", Deploys: []*plan.Deploy{saved.Deploys[0], {Machine: "nas2", Hash: "h3"}}},
+	} {
+		if err := stillValid(saved, fresh, nil); err == nil {
+			t.Errorf("%s: the saved plan is accepted", name)
 		}
 	}
 }

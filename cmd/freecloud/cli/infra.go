@@ -24,6 +24,10 @@ type session struct {
 	desired map[string][]*providers.Resource
 	store   *state.File
 	state   *state.State // nil before the first apply
+	// tree is the generated flake that deploys put on the hosts, and
+	// health the checks of each machine's services.
+	tree   generator.Tree
+	health map[string][]generator.HealthCheck
 }
 
 // openers connect to each provider type; bare metal has no cloud
@@ -52,12 +56,16 @@ func openHetzner(ctx context.Context, _ *config.Provider) (providers.Provider, e
 // connect loads and checks the deployment (everything validate checks),
 // connects to its providers and derives the resources it wants.
 func (g *globals) connect(ctx context.Context, w io.Writer, vars []config.VarArg) (*session, bool) {
-	dep, _, files, ok := g.build(w, vars)
+	dep, tree, files, ok := g.build(w, vars)
 	if !ok {
 		return nil, false
 	}
 	cat, _ := g.catalogue()
 	ports, diags := generator.PublicPorts(dep, cat)
+	health, more := generator.HealthChecks(dep, cat)
+	if more.HasErrors() { // its warnings are PublicPorts' too
+		diags = append(diags, more...)
+	}
 	provs, more := infra.Open(ctx, dep, openers)
 	diags = append(diags, more...)
 	var desired map[string][]*providers.Resource
@@ -73,7 +81,7 @@ func (g *globals) connect(ctx context.Context, w io.Writer, vars []config.VarArg
 		fmt.Fprintf(w, "%s: %s.\n", displayDir(g.dir), summary(diags))
 		return nil, false
 	}
-	s := &session{dep: dep, provs: provs, desired: desired, store: state.ForDeployment(g.dir)}
+	s := &session{dep: dep, provs: provs, desired: desired, store: state.ForDeployment(g.dir), tree: tree, health: health}
 	var err error
 	if s.state, err = s.store.Read(); err != nil {
 		fmt.Fprintf(w, "Error: %s\n", err)
@@ -92,12 +100,17 @@ func (s *session) plan(ctx context.Context) (*plan.Plan, map[string][]*providers
 	if err != nil {
 		return nil, nil, err
 	}
+	machines, err := s.machines()
+	if err != nil {
+		return nil, nil, err
+	}
 	return plan.Make(plan.Input{
 		Deployment: s.dep.Name,
 		Desired:    s.desired,
 		Actual:     actual,
 		Kinds:      infra.Kinds(s.provs),
 		State:      s.state,
+		Machines:   machines,
 	}), actual, nil
 }
 

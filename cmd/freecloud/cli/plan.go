@@ -31,8 +31,10 @@ func newPlanCommand(g *globals) *cobra.Command {
 		Short: "Show what apply would change at the providers",
 		Long: `plan compares the resources the deployment needs with what its providers
 have (one list call per kind of resource) and shows what apply would do:
-create (+), update in place (~), replace (-/+) and delete (-). Changes that
-lose data are marked. --out saves the plan for apply to carry out exactly.`,
+create (+), update in place (~), replace (-/+) and delete (-), and which
+bare-metal hosts it would deploy because their generated configuration
+changed. Changes that lose data are marked. --out saves the plan for apply
+to carry out exactly.`,
 		Example: `  freecloud plan
   freecloud plan --out tonight.plan && freecloud apply tonight.plan
   freecloud plan --detailed-exitcode   # 0: no changes, 2: changes, 1: error`,
@@ -87,6 +89,7 @@ type applyOptions struct {
 	autoApprove   bool
 	allowDataLoss bool
 	parallelism   int
+	failFast      bool
 	lockTimeout   time.Duration
 }
 
@@ -94,7 +97,8 @@ func (o *applyOptions) flags(cmd *cobra.Command) {
 	addVarFlags(cmd.Flags(), &o.vars)
 	cmd.Flags().BoolVar(&o.autoApprove, "auto-approve", false, "do not ask for confirmation (for scripts)")
 	cmd.Flags().BoolVar(&o.allowDataLoss, "allow-data-loss", false, "allow deleting or replacing resources that hold data")
-	cmd.Flags().IntVar(&o.parallelism, "parallelism", 10, "how many changes run at once")
+	cmd.Flags().IntVar(&o.parallelism, "parallelism", 10, "how many changes, and then how many host deploys, run at once")
+	cmd.Flags().BoolVar(&o.failFast, "fail-fast", false, "start no further host deploy once one has failed")
 	cmd.Flags().DurationVar(&o.lockTimeout, "lock-timeout", 0, "how long to wait for another run's lock, e.g. 2m")
 }
 
@@ -107,8 +111,11 @@ func newApplyCommand(g *globals) *cobra.Command {
 saved by plan --out, which must still match state and configuration), asks
 for confirmation, and carries the changes out in dependency order, several
 at once, recording each in state as it completes. Deleting or replacing a
-resource that holds data needs --allow-data-loss or a confirmation. An
-interrupted apply leaves consistent state; running it again converges.`,
+resource that holds data needs --allow-data-loss or a confirmation. Then
+it deploys the planned hosts over SSH, --parallelism at once, pinning each
+host key in state on first contact; one failing host does not stop the
+others unless --fail-fast. An interrupted apply leaves consistent state;
+running it again converges.`,
 		Example: `  freecloud apply
   freecloud apply --auto-approve --parallelism 20
   freecloud apply tonight.plan`,
@@ -157,6 +164,7 @@ func (g *globals) runApply(cmd *cobra.Command, o *applyOptions, planFile string,
 	if destroy {
 		operation = "destroy"
 		s.desired = without(s.desired)
+		s.tree = nil // nothing to deploy
 	}
 	lock, err := s.store.Lock(ctx, operation, o.lockTimeout)
 	if err != nil {
@@ -231,10 +239,24 @@ func (g *globals) runApply(cmd *cobra.Command, o *applyOptions, planFile string,
 		}
 		return err
 	}
-	if !destroy {
-		fmt.Fprintln(stdout, "The machines run their provider's image; installing NixOS and deploying the flake over SSH is not part of apply yet.")
+	if len(p.Deploys) > 0 {
+		if err := s.deployHosts(ctx, stdout, p.Deploys, o.parallelism, o.failFast); err != nil {
+			return err
+		}
+	}
+	if !destroy && s.hasCloudMachines() {
+		fmt.Fprintln(stdout, "Cloud servers run their provider's image; installing NixOS on them over SSH is not part of apply yet.")
 	}
 	return nil
+}
+
+func (s *session) hasCloudMachines() bool {
+	for _, m := range s.dep.Machines {
+		if m.Provider.Type != "baremetal" {
+			return true
+		}
+	}
+	return false
 }
 
 // stillValid refuses a saved plan made against other state or another
@@ -253,6 +275,8 @@ func stillValid(saved, fresh *plan.Plan, st *state.State) error {
 		return fmt.Errorf("state changed since it was made (serial %d, now %d)", saved.Serial, serial)
 	case saved.ConfigHash != fresh.ConfigHash:
 		return fmt.Errorf("the deployment's configuration changed since it was made")
+	case !sameDeploys(saved.Deploys, fresh.Deploys):
+		return fmt.Errorf("the hosts' configurations changed since it was made")
 	}
 	return nil
 }
