@@ -153,19 +153,27 @@ func readLock(path string) (LockInfo, error) {
 	return info, nil
 }
 
-// createExclusive writes a new file, failing with os.ErrExist if it is
-// there: the atomic test-and-set of the lock.
+// createExclusive creates path with data, failing with os.ErrExist if it
+// is there: the atomic test-and-set of the lock. The content is written to
+// a temporary file first and hard-linked into place, so the lock file is
+// never seen empty or half-written, even when the process is killed
+// between creating and writing it.
 func createExclusive(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".lock-*")
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(path)
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return err
 	}
-	return f.Close()
+	return os.Link(tmp.Name(), path)
 }
 
 // dead tells whether a lock's holder ran on this machine and its process
