@@ -13,6 +13,10 @@ import (
 // next to it (<path>.backup).
 type File struct {
 	Path string
+
+	// usable is set once the file is known to be ours and readable (read
+	// or written by this process), so writes need not read it again.
+	usable bool
 }
 
 // Dir is where a deployment keeps its state and lock, relative to the
@@ -48,6 +52,7 @@ func (f *File) Read() (*State, error) {
 	if err := s.check(); err != nil {
 		return nil, fmt.Errorf("%w: %s: %s. It was left untouched", ErrCorrupt, f.Path, err)
 	}
+	f.usable = true
 	return &s, nil
 }
 
@@ -97,11 +102,16 @@ func (f *File) Write(s *State) error {
 		s.Serial--
 		return err
 	}
+	f.usable = true
 	return syncDir(dir)
 }
 
 // refuseOverwritingUnusable keeps a corrupt or foreign state file intact.
+// It reads the file only until this process has read or written it.
 func (f *File) refuseOverwritingUnusable() error {
+	if f.usable {
+		return nil
+	}
 	_, err := f.Read()
 	if errors.Is(err, ErrCorrupt) {
 		return err
