@@ -229,10 +229,12 @@ func (g *globals) runApply(cmd *cobra.Command, o *applyOptions, planFile string,
 	if err := engine.Refresh(actual); err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout)
-	start := time.Now()
-	err = engine.Apply(ctx, p)
-	summarize(stdout, p, err, time.Since(start))
+	if len(p.Changes) > 0 {
+		fmt.Fprintln(stdout)
+		start := time.Now()
+		err = engine.Apply(ctx, p)
+		summarize(stdout, p, err, time.Since(start))
+	}
 	if err != nil {
 		if errors.Is(err, apply.ErrInterrupted) {
 			return fmt.Errorf("%w; run apply again to continue", err)
