@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"sort"
 	"strings"
 )
 
@@ -158,18 +157,4 @@ func SplitOptionPath(p string) ([]string, error) {
 		return nil, fmt.Errorf("empty path")
 	}
 	return parts, nil
-}
-
-// Sources returns the distinct nixpkgs files the options were checked in.
-func (d *OptionsData) Sources() []string {
-	set := map[string]bool{}
-	for _, info := range d.Options {
-		set[info.Source] = true
-	}
-	out := make([]string, 0, len(set))
-	for s := range set {
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return out
 }
