@@ -4,8 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
-
+	
 	"github.com/freecloud/freecloud/deploy/sshx"
 )
 
@@ -51,8 +50,8 @@ func Inspect(ctx context.Context, conn *sshx.Conn, root string) (*HostStatus, er
 	return s, nil
 }
 
-// isNixOS tells a NixOS host by /etc/NIXOS, or nixos-version working.
+// isNixOS tells an installed NixOS (not its installer) by its facts.
 func isNixOS(ctx context.Context, conn *sshx.Conn, p paths, step string) (bool, error) {
-	r, err := conn.Run(ctx, step, fmt.Sprintf("if [ -e %s ] || nixos-version >/dev/null 2>&1; then echo nixos; else echo other; fi", q(p.nixosMarker())))
-	return strings.TrimSpace(string(r.Stdout)) == "nixos", err
+	f, err := readFacts(ctx, conn, p, step)
+	return f.NixOS, err
 }

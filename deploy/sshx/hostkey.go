@@ -13,18 +13,27 @@ import (
 // Pinned and TrustOnFirstUse; the zero value refuses to connect, and there
 // is deliberately no policy that accepts any key.
 type HostKeyPolicy struct {
-	pinned ssh.PublicKey
+	pinned []ssh.PublicKey
 	tofu   bool
 }
 
-// Pinned accepts only the given key, in authorized_keys format (as state
-// records it; a trailing comment is ignored).
-func Pinned(authorizedKey string) (HostKeyPolicy, error) {
-	key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(authorizedKey))
-	if err != nil {
-		return HostKeyPolicy{}, fmt.Errorf("pinned host key %q is not an SSH public key: %v", abbreviate(authorizedKey), err)
+// Pinned accepts only the given keys, in authorized_keys format (as state
+// records them; a trailing comment is ignored). Usually one: several only
+// while a machine changes keys (an install generated its final key, which
+// it presents once it has rebooted into the installed system).
+func Pinned(authorizedKeys ...string) (HostKeyPolicy, error) {
+	var p HostKeyPolicy
+	for _, k := range authorizedKeys {
+		key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(k))
+		if err != nil {
+			return HostKeyPolicy{}, fmt.Errorf("pinned host key %q is not an SSH public key: %v", abbreviate(k), err)
+		}
+		p.pinned = append(p.pinned, key)
 	}
-	return HostKeyPolicy{pinned: key}, nil
+	if len(p.pinned) == 0 {
+		return HostKeyPolicy{}, errors.New("no host key to pin")
+	}
+	return p, nil
 }
 
 // TrustOnFirstUse accepts the key the machine presents and reports it
@@ -33,18 +42,29 @@ func Pinned(authorizedKey string) (HostKeyPolicy, error) {
 // afterwards, pin what was recorded.
 func TrustOnFirstUse() HostKeyPolicy { return HostKeyPolicy{tofu: true} }
 
-// algorithms makes the server present the pinned key's type: a host with
+// algorithms makes the server present the pinned keys' types: a host with
 // several keys (ed25519 and rsa on NixOS) would otherwise show whichever
 // comes first in the negotiation, and a correct host would be refused.
 // On first use ed25519 is preferred, the key NixOS always generates.
 func (p HostKeyPolicy) algorithms() []string {
-	if p.pinned == nil {
+	if len(p.pinned) == 0 {
 		return []string{ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521, ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256}
 	}
-	if p.pinned.Type() == ssh.KeyAlgoRSA {
-		return []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
+	var out []string
+	seen := map[string]bool{}
+	for _, k := range p.pinned {
+		algos := []string{k.Type()}
+		if k.Type() == ssh.KeyAlgoRSA {
+			algos = []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
+		}
+		for _, a := range algos {
+			if !seen[a] {
+				seen[a] = true
+				out = append(out, a)
+			}
+		}
 	}
-	return []string{p.pinned.Type()}
+	return out
 }
 
 // A HostKeyError is a machine presenting another host key than the one
@@ -74,7 +94,7 @@ type verifier struct {
 }
 
 func (p HostKeyPolicy) verifier(machine, addr string) (*verifier, error) {
-	if p.pinned == nil && !p.tofu {
+	if len(p.pinned) == 0 && !p.tofu {
 		return nil, errors.New("no host key policy: pin the host key from state, or trust on first use explicitly")
 	}
 	return &verifier{policy: p, machine: machine, addr: addr}, nil
@@ -86,13 +106,17 @@ func (v *verifier) check(_ string, _ net.Addr, key ssh.PublicKey) error {
 		v.tofu = true
 		return nil
 	}
-	if key.Type() == v.policy.pinned.Type() && string(key.Marshal()) == string(v.policy.pinned.Marshal()) {
-		return nil
+	var pinned []string
+	for _, k := range v.policy.pinned {
+		if key.Type() == k.Type() && string(key.Marshal()) == string(k.Marshal()) {
+			return nil
+		}
+		pinned = append(pinned, ssh.FingerprintSHA256(k))
 	}
 	v.err = &HostKeyError{
 		Machine:   v.machine,
 		Addr:      v.addr,
-		Pinned:    ssh.FingerprintSHA256(v.policy.pinned),
+		Pinned:    strings.Join(pinned, " or "),
 		Presented: ssh.FingerprintSHA256(key),
 	}
 	return v.err

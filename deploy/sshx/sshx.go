@@ -200,9 +200,19 @@ func (c *Conn) Redial(ctx context.Context) (*Conn, error) {
 	return Connect(ctx, c.pinnedTarget(), c.auth)
 }
 
+// RedialExpecting opens a new connection to the same machine (through the
+// same jump host, pinned as it was seen) that accepts the host keys of
+// policy instead: the machine's key changes when an install reboots it
+// into the installed system.
+func (c *Conn) RedialExpecting(ctx context.Context, policy HostKeyPolicy) (*Conn, error) {
+	t := c.pinnedTarget()
+	t.HostKey = policy
+	return Connect(ctx, t, c.auth)
+}
+
 func (c *Conn) pinnedTarget() Target {
 	t := c.target
-	t.HostKey = HostKeyPolicy{pinned: c.hostKey}
+	t.HostKey = HostKeyPolicy{pinned: []ssh.PublicKey{c.hostKey}}
 	if c.jump != nil {
 		j := c.jump.pinnedTarget()
 		t.JumpHost = &j

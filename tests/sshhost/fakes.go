@@ -45,6 +45,25 @@ fake_call() {
 	done
 }
 
+# fake_os_release makes the host look like an installed NixOS ("nixos"),
+# NixOS's installer running from RAM ("installer") or Debian ("debian").
+fake_os_release() {
+	case $1 in
+	nixos)
+		printf 'NAME=NixOS\nID=nixos\nVERSION_ID="26.05"\n' >"$FAKE_ROOT/etc/os-release"
+		: >"$FAKE_ROOT/etc/NIXOS"
+		;;
+	installer)
+		printf 'NAME=NixOS\nID=nixos\nVERSION_ID="25.11"\nVARIANT_ID=installer\n' >"$FAKE_ROOT/etc/os-release"
+		: >"$FAKE_ROOT/etc/NIXOS"
+		;;
+	debian)
+		printf 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nID=debian\n' >"$FAKE_ROOT/etc/os-release"
+		rm -f "$FAKE_ROOT/etc/NIXOS"
+		;;
+	esac
+}
+
 # fake_new_system makes the next system generation in the store and prints
 # its path.
 fake_new_system() {
@@ -159,10 +178,74 @@ setsid sh -c 'sleep "$1"; rm -f "$2"; shift 2; exec "$@"' fake-timer "$delay" "$
 echo $! >"$pidfile"
 echo "Running timer as unit: $unit.timer"`,
 
-	"journalctl":    `echo '-- No entries --'`,
-	"curl":          `printf 200`,
-	"kexec":         ``,
-	"nixos-install": ``,
+	"journalctl": `echo '-- No entries --'`,
+	"curl":       `printf 200`,
+
+	// The install of a machine that does not run NixOS yet: kexec -e
+	// "boots" the installer (the host keys stay, as nixos-images' kexec
+	// installer keeps them); nix build of a diskoScript prints the fake
+	// disko, which "formats" /mnt; nixos-install puts a new generation
+	// in /mnt's system profile; reboot "boots" what /mnt holds.
+	"kexec": `case " $* " in
+*" -e "*) fake_os_release installer ;;
+esac`,
+	"nix": `case "$*" in
+*diskoScript*)
+	for arg in "$@"; do case $arg in *'#'*) flake=$arg ;; esac; done
+	dir=${flake%%#*}
+	if [ ! -f "$dir/flake.nix" ]; then
+		echo "error: path '$dir' does not contain a 'flake.nix'" >&2
+		exit 1
+	fi
+	script=$FAKE_ROOT/nix/store/fake-disko-script
+	ln -sfn "$FAKE/bin/disko" "$script"
+	echo "$script"
+	;;
+*)
+	echo "fake nix: no fake for: $*" >&2
+	exit 1
+	;;
+esac`,
+	"disko": `mkdir -p "$FAKE_ROOT/mnt/boot" "$FAKE_ROOT/mnt/nix/store"`,
+	"nixos-install": `root=/mnt
+flake=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--root) root=$2; shift ;;
+	--flake) flake=$2; shift ;;
+	--option) shift 2 ;;
+	esac
+	shift
+done
+dir=${flake%%#*}
+if [ ! -f "$dir/flake.nix" ]; then
+	echo "error: path '$dir' does not contain a 'flake.nix'" >&2
+	exit 1
+fi
+if [ ! -d "$root/nix/store" ]; then
+	echo "$root is not formatted and mounted" >&2
+	exit 1
+fi
+sys=$(fake_new_system)
+mkdir -p "$root/nix/var/nix/profiles"
+ln -sfn "$sys" "$root/nix/var/nix/profiles/system"
+echo "installation finished!"`,
+	"reboot": `mnt=$FAKE_ROOT/mnt
+if [ -f "$mnt/etc/ssh/ssh_host_ed25519_key" ]; then
+	cp "$mnt/etc/ssh/ssh_host_ed25519_key" "$FAKE_ROOT/sshd/host_ed25519"
+	kill -HUP "$(cat "$FAKE_ROOT/sshd/sshd.pid")"
+fi
+if [ -L "$mnt/nix/var/nix/profiles/system" ]; then
+	sys=$(readlink -f "$mnt/nix/var/nix/profiles/system")
+	ln -sfn "$sys" "$FAKE_ROOT/nix/var/nix/profiles/system"
+	ln -sfn "$sys" "$FAKE_ROOT/run/current-system"
+	rm -rf "$FAKE_ROOT/etc/freecloud" "$FAKE_ROOT/var/lib/freecloud"
+	mkdir -p "$FAKE_ROOT/var/lib"
+	[ -d "$mnt/etc/freecloud" ] && cp -R "$mnt/etc/freecloud" "$FAKE_ROOT/etc/freecloud"
+	[ -d "$mnt/var/lib/freecloud" ] && cp -R "$mnt/var/lib/freecloud" "$FAKE_ROOT/var/lib/freecloud"
+	fake_os_release nixos
+fi
+rm -rf "$mnt"`,
 }
 
 // layout makes the temporary root: sshd's files, the fakes, and a
@@ -179,6 +262,7 @@ func (h *Host) layout() error {
 		"fake/calls.log":  "",
 		"fake/generation": "1\n",
 		"etc/NIXOS":       "",
+		"etc/os-release":  "NAME=NixOS\nID=nixos\nVERSION_ID=\"26.05\"\n",
 	}
 	for name, content := range files {
 		if err := os.WriteFile(h.path(name), []byte(content), 0o644); err != nil {
