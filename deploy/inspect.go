@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	
+
 	"github.com/freecloud/freecloud/deploy/sshx"
 )
 
