@@ -19,6 +19,10 @@ type Job struct {
 	Tree map[string][]byte
 	// Options of this host's deploy; DeployAll sets Progress.
 	Options Options
+	// Install, when set, installs NixOS first if the host does not run it
+	// (the plan agreed to erase it); InstallOptions.Options is Options.
+	// Without it, a host that does not run NixOS fails with ErrNotNixOS.
+	Install *InstallOptions
 }
 
 // An Outcome is how one host's deploy ended.
@@ -26,6 +30,10 @@ type Outcome struct {
 	Machine string
 	// Result is set when the deploy succeeded.
 	Result *Result
+	// Installed: NixOS was installed; NewHostKey is the host key the
+	// install generated, which the host presents from now on.
+	Installed  bool
+	NewHostKey string
 	// HostKey is the key the host presented, whenever it was reached, and
 	// TOFU says it was trusted on first use: the caller records it.
 	HostKey string
@@ -147,6 +155,22 @@ func deployOne(ctx context.Context, auth *sshx.Auth, job Job, emit func(Event)) 
 
 	opts := job.Options
 	opts.Progress = emit
+	if job.Install != nil {
+		in := *job.Install
+		in.Options = opts
+		res, err := Install(ctx, conn, machine, job.Tree, in)
+		switch {
+		case err == nil:
+			o.Result, o.Installed, o.NewHostKey = &res.Result, true, res.HostKey
+			return finish()
+		case !errors.Is(err, ErrNothingToInstall):
+			o.Err = err
+			return finish()
+		}
+		// It runs NixOS already (an install finished after the plan was
+		// made): deploy to it.
+		emit(Event{Machine: machine, Step: StepDetect, Status: Note, Detail: "it runs NixOS already: nothing to install, deploying"})
+	}
 	o.Result, o.Err = Deploy(ctx, conn, machine, job.Tree, opts)
 	return finish()
 }

@@ -10,8 +10,9 @@ import (
 
 // A HostStatus is what plan needs to know of a reachable host.
 type HostStatus struct {
-	// NixOS: the host runs NixOS; otherwise it needs an install.
-	NixOS bool
+	// Facts say whether the host runs NixOS, its installer or another
+	// system; the rest is known for NixOS only.
+	Facts
 	// Deployed is the last deploy's record; nil when freecloud never
 	// deployed to the host.
 	Deployed *Record
@@ -29,11 +30,11 @@ func (s *HostStatus) ChangedByHand() bool {
 func Inspect(ctx context.Context, conn *sshx.Conn, root string) (*HostStatus, error) {
 	const step = "inspect"
 	p := hostPaths(root)
-	nixos, err := isNixOS(ctx, conn, p, step)
-	if err != nil || !nixos {
-		return &HostStatus{}, err
+	f, err := readFacts(ctx, conn, p, step)
+	if err != nil || !f.NixOS {
+		return &HostStatus{Facts: f}, err
 	}
-	s := &HostStatus{NixOS: true}
+	s := &HostStatus{Facts: f}
 	r, err := conn.Run(ctx, step, "readlink -f "+q(p.current()))
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"sort"
 
 	"github.com/freecloud/freecloud/providers"
@@ -72,8 +73,9 @@ type Plan struct {
 	Deploys []*Deploy `json:"deploys"`
 }
 
-// A Deploy is one host to deploy: its configuration hash (deploy.ConfigHash)
-// differs from the one state records as deployed.
+// A Deploy is one host to deploy: NixOS installed on it first when it
+// does not run it, then its configuration (hash: deploy.ConfigHash)
+// switched to.
 type Deploy struct {
 	Machine string `json:"machine"`
 	Hash    string `json:"hash"`
@@ -82,13 +84,52 @@ type Deploy struct {
 	// FirstContact: state pins no host key for the machine, so the key it
 	// presents will be trusted on first use.
 	FirstContact bool `json:"first_contact"`
+	// HostKey is the key the machine presented to plan on first contact:
+	// apply pins exactly this one, so that the operator who reviewed the
+	// plan reviewed the key. "" when plan could not see it (a server the
+	// plan creates, an unreachable machine).
+	HostKey string `json:"host_key,omitempty"`
+	// Install: NixOS is installed on the machine first, over SSH.
+	Install bool `json:"install"`
+	// Erases: the install erases a machine that exists and runs another
+	// system, which loses what is on its boot disk.
+	Erases bool `json:"erases"`
+	// Reason says why the host is deployed, in words.
+	Reason string `json:"reason"`
+	// Drift says how the host was changed outside this state, if it was.
+	Drift string `json:"drift,omitempty"`
+	// Unreachable is why plan could not look at the host; it planned
+	// from state instead.
+	Unreachable string `json:"unreachable,omitempty"`
 }
 
-// A Machine is a host plan may deploy, with the configuration hash of its
-// generated flake.
+// A Machine is a host plan may install or deploy.
 type Machine struct {
 	Name string
+	// Hash is the configuration hash of the machine in the generated flake.
 	Hash string
+	// Provider and Server are the provider address and the address of
+	// the server resource the machine runs on; both "" on bare metal. A
+	// server the plan creates or replaces is installed from scratch.
+	Provider, Server string
+	// Host is what the machine told plan over SSH; nil when plan did not
+	// look (Unreachable says why, when it tried).
+	Host        *Host
+	Unreachable string
+}
+
+// A Host is what plan learnt from a machine over SSH.
+type Host struct {
+	// OS is os-release's ID; NixOS an installed NixOS; Installer NixOS's
+	// installer running from RAM.
+	OS               string
+	NixOS, Installer bool
+	// Deployed is the configuration hash of /etc/freecloud/deployed.json
+	// and DeployedSystem the generation it switched to; System is the
+	// generation that runs.
+	Deployed, DeployedSystem, System string
+	// HostKey is the key the machine presented.
+	HostKey string
 }
 
 // Input is what a plan is made from, per provider address.
@@ -99,15 +140,13 @@ type Input struct {
 	Kinds      map[string][]providers.KindSpec
 	// State is the current state (nil before the first apply).
 	State *state.State
-	// Machines are the hosts to deploy when their hash changed. Only bare
-	// metal for now: cloud servers run their provider's image until
-	// install lands.
+	// Machines are the hosts to install or deploy when they need it.
 	Machines []Machine
 }
 
 // Make compares desired with actual resources, provider by provider.
 func Make(in Input) *Plan {
-	p := &Plan{Version: FormatVersion, Deployment: in.Deployment, ConfigHash: ConfigHash(in.Desired), Deploys: Deploys(in.Machines, in.State)}
+	p := &Plan{Version: FormatVersion, Deployment: in.Deployment, ConfigHash: ConfigHash(in.Desired)}
 	if in.State != nil {
 		p.Lineage, p.Serial = in.State.Lineage, in.State.Serial
 	}
@@ -148,23 +187,112 @@ func Make(in Input) *Plan {
 			}
 		}
 	}
+	p.Deploys = p.deploys(in.Machines, in.State)
 	return p
 }
 
-// Deploys lists the machines whose configuration hash differs from what
-// state records as deployed, in the machines' order.
-func Deploys(machines []Machine, st *state.State) []*Deploy {
+// Deploys lists the machines to install or deploy, in the machines'
+// order: a machine whose server the plan creates or replaces is installed;
+// a machine plan reached is installed when it does not run NixOS, and
+// deployed when the configuration it runs differs or was changed by hand;
+// a machine plan did not reach is deployed when state says its hash
+// changed.
+func (p *Plan) deploys(machines []Machine, st *state.State) []*Deploy {
+	fresh := map[string]bool{}
+	for _, c := range p.Changes {
+		if c.Action == Create || c.Action == Replace {
+			fresh[c.Provider+" "+c.Address] = true
+		}
+	}
 	var out []*Deploy
 	for _, m := range machines {
 		var host *state.Host
 		if st != nil {
 			host = st.Host(m.Name)
 		}
-		d := &Deploy{Machine: m.Name, Hash: m.Hash, FirstContact: true}
+		d := &Deploy{Machine: m.Name, Hash: m.Hash, FirstContact: true, Unreachable: m.Unreachable}
 		if host != nil {
-			d.Previous, d.FirstContact = host.Deployed, host.SSHHostKey == ""
+			d.Previous, d.FirstContact = host.Deployed, host.SSHHostKey == "" && host.NextSSHHostKey == ""
 		}
-		if d.Previous != d.Hash {
+		if m.Server != "" && fresh[m.Provider+" "+m.Server] {
+			d.Install, d.FirstContact, d.Previous, d.Unreachable = true, true, "", ""
+			d.Reason = "its server is created by this plan"
+			out = append(out, d)
+			continue
+		}
+		if h := m.Host; h != nil {
+			if d.FirstContact {
+				d.HostKey = h.HostKey
+			}
+			if !decideFromHost(d, h) {
+				continue
+			}
+			if d.Install && m.Server != "" && d.Previous == "" {
+				// A server freecloud created and never deployed to ran
+				// nothing but its provider's image.
+				d.Erases = false
+			}
+		} else if d.Previous == d.Hash {
+			continue
+		} else if d.Reason = "configuration changed"; d.Previous == "" {
+			d.Reason = "never deployed by freecloud"
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// decideFromHost fills in what the machine itself says, and tells whether
+// it needs anything.
+func decideFromHost(d *Deploy, h *Host) bool {
+	switch {
+	case h.Installer:
+		d.Install, d.Erases, d.Reason = true, true, "it runs the NixOS installer: an earlier install did not finish"
+		return true
+	case !h.NixOS:
+		d.Install, d.Erases, d.Reason = true, true, "it runs "+orUnknown(h.OS)+", not NixOS"
+		return true
+	}
+	if h.Deployed != "" && h.Deployed != d.Previous {
+		if d.Previous == "" {
+			d.Drift = fmt.Sprintf("the host runs configuration %s, deployed by freecloud from another state or directory", short(h.Deployed))
+		} else {
+			d.Drift = fmt.Sprintf("the host runs configuration %s, not %s as state records: deployed from elsewhere", short(h.Deployed), short(d.Previous))
+		}
+	}
+	byHand := h.Deployed != "" && h.System != h.DeployedSystem
+	if byHand {
+		if d.Drift != "" {
+			d.Drift += "; "
+		}
+		d.Drift += fmt.Sprintf("changed by hand: it runs %s, freecloud switched it to %s", h.System, h.DeployedSystem)
+	}
+	d.Previous = h.Deployed
+	switch {
+	case h.Deployed == d.Hash && !byHand:
+		return false
+	case h.Deployed == d.Hash:
+		d.Reason = "changed by hand since freecloud deployed it"
+	case h.Deployed == "":
+		d.Reason = "never deployed by freecloud"
+	default:
+		d.Reason = "configuration changed"
+	}
+	return true
+}
+
+func orUnknown(os string) string {
+	if os == "" {
+		return "an unknown system"
+	}
+	return os
+}
+
+// Erases lists the deploys whose install erases a machine that exists.
+func (p *Plan) Erases() []*Deploy {
+	var out []*Deploy
+	for _, d := range p.Deploys {
+		if d.Erases {
 			out = append(out, d)
 		}
 	}

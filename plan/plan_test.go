@@ -132,7 +132,7 @@ func TestDeploys(t *testing.T) {
 		{Machine: "changed", SSHHostKey: "ssh-ed25519 BBBB", Deployed: "old"},
 		{Machine: "keyless", Deployed: "old"},
 	}
-	machines := []Machine{{"same", "h1"}, {"changed", "h2"}, {"keyless", "h3"}, {"new", "h4"}}
+	machines := []Machine{{Name: "same", Hash: "h1"}, {Name: "changed", Hash: "h2"}, {Name: "keyless", Hash: "h3"}, {Name: "new", Hash: "h4"}}
 	p := Make(Input{Deployment: "acme", State: st, Machines: machines})
 	var got []string
 	for _, d := range p.Deploys {
@@ -147,8 +147,8 @@ func TestDeploys(t *testing.T) {
 	}
 	text := p.Text()
 	for _, w := range []string{
-		"~ host.changed will be deployed (configuration changed)",
-		"~ host.new will be deployed (never deployed by freecloud)",
+		"# host.changed will be deployed (configuration changed)",
+		"# host.new will be deployed (never deployed by freecloud)",
 		"host key will be trusted on first use",
 		"Plan: 0 to create, 0 to update, 0 to replace, 0 to delete, 3 to deploy.",
 	} {
@@ -172,7 +172,74 @@ func TestDeploys(t *testing.T) {
 	if err != nil || len(back.Deploys) != 3 || *back.Deploys[2] != *p.Deploys[2] {
 		t.Fatalf("round trip: %v %+v", err, back)
 	}
-	if Deploys([]Machine{{"same", "h1"}}, st) != nil {
-		t.Error("a machine deployed with its current hash needs no deploy")
+}
+
+// TestDeploysFromHosts: what the machines say over SSH decides between
+// nothing, a deploy and an install.
+func TestDeploysFromHosts(t *testing.T) {
+	const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKAk18JYRlASQU2dUyj1A4Rqe+FnZcBuoTOi6Ot3728t"
+	st := state.New("acme")
+	st.Hosts = []*state.Host{
+		{Machine: "current", SSHHostKey: key, Deployed: "h1"},
+		{Machine: "byhand", SSHHostKey: key, Deployed: "h1"},
+		{Machine: "elsewhere", SSHHostKey: key, Deployed: "h1"},
+		{Machine: "away", SSHHostKey: key, Deployed: "h0"},
+		{Machine: "reinstalling", SSHHostKey: key, NextSSHHostKey: key},
+		{Machine: "web2", SSHHostKey: key, Deployed: "h0"},
+	}
+	nixos := func(deployed, system, running string) *Host {
+		return &Host{OS: "nixos", NixOS: true, Deployed: deployed, DeployedSystem: system, System: running, HostKey: key}
+	}
+	web1 := &providers.Resource{Kind: "server", Name: "web1", Attrs: map[string]string{"server_type": "cx22"}}
+	web2 := &providers.Resource{Kind: "server", Name: "web2", Attrs: map[string]string{"server_type": "cx22"}}
+	web3 := &providers.Resource{Kind: "server", Name: "web3", Attrs: map[string]string{"server_type": "cx22"}}
+	p := Make(Input{
+		Deployment: "acme",
+		State:      st,
+		Desired:    map[string][]*providers.Resource{"provider.hetzner.eu": {web1, web2, web3}},
+		Actual:     map[string][]*providers.Resource{"provider.hetzner.eu": {web2, web3}},
+		Machines: []Machine{
+			{Name: "web1", Hash: "h1", Provider: "provider.hetzner.eu", Server: "server.web1"},
+			{Name: "web2", Hash: "h1", Provider: "provider.hetzner.eu", Server: "server.web2", Host: &Host{OS: "debian", HostKey: key}},
+			{Name: "web3", Hash: "h1", Provider: "provider.hetzner.eu", Server: "server.web3", Host: &Host{OS: "debian", HostKey: key}},
+			{Name: "current", Hash: "h1", Host: nixos("h1", "/nix/store/a", "/nix/store/a")},
+			{Name: "byhand", Hash: "h1", Host: nixos("h1", "/nix/store/a", "/nix/store/b")},
+			{Name: "elsewhere", Hash: "h1", Host: nixos("h9", "/nix/store/a", "/nix/store/a")},
+			{Name: "fresh", Hash: "h1", Host: nixos("", "", "/nix/store/z")},
+			{Name: "away", Hash: "h1", Unreachable: "connection refused"},
+			{Name: "reinstalling", Hash: "h1", Host: &Host{OS: "nixos", Installer: true, HostKey: key}},
+		},
+	})
+	var got []string
+	for _, d := range p.Deploys {
+		got = append(got, fmt.Sprintf("%s install=%v erases=%v first=%v key=%v: %s", d.Machine, d.Install, d.Erases, d.FirstContact, d.HostKey != "", d.Reason))
+	}
+	want := []string{
+		"web1 install=true erases=false first=true key=false: its server is created by this plan",
+		"web2 install=true erases=true first=false key=false: it runs debian, not NixOS",
+		"web3 install=true erases=false first=true key=true: it runs debian, not NixOS",
+		"byhand install=false erases=false first=false key=false: changed by hand since freecloud deployed it",
+		"elsewhere install=false erases=false first=false key=false: configuration changed",
+		"fresh install=false erases=false first=true key=true: never deployed by freecloud",
+		"away install=false erases=false first=false key=false: configuration changed",
+		"reinstalling install=true erases=true first=false key=false: it runs the NixOS installer: an earlier install did not finish",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("deploys:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	text := p.Text()
+	for _, w := range []string{
+		"# host.web1 will have NixOS installed, then be deployed (its server is created by this plan)\n",
+		"the new server's host key will be trusted on first use",
+		"# host.web2 will have NixOS installed, then be deployed (it runs debian, not NixOS) — DATA LOSS: the install erases its boot disk",
+		"it presents host key SHA256:",
+		"# drift: changed by hand: it runs /nix/store/b, freecloud switched it to /nix/store/a",
+		"# drift: the host runs configuration h9, not h1 as state records: deployed from elsewhere",
+		"# not reachable now (connection refused): planned from state",
+		"Data loss: host.web2 (install), host.reinstalling (install).",
+	} {
+		if !strings.Contains(text, w) {
+			t.Errorf("text lacks %q:\n%s", w, text)
+		}
 	}
 }

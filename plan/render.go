@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // symbols mark actions the way Terraform does, which operators know.
@@ -59,28 +61,64 @@ func (p *Plan) Text() string {
 		}
 	}
 	for _, d := range p.Deploys {
-		b.WriteString("\n")
-		why := "configuration changed"
-		if d.Previous == "" {
-			why = "never deployed by freecloud"
-		}
-		fmt.Fprintf(&b, "  ~ host.%s will be deployed (%s)\n", d.Machine, why)
-		fmt.Fprintf(&b, "      configuration = %q -> %q\n", short(d.Previous), short(d.Hash))
-		if d.FirstContact {
-			b.WriteString("      # first contact: its host key will be trusted on first use and pinned in state\n")
-		}
+		writeDeploy(&b, d)
 	}
 	counts := p.Counts()
 	fmt.Fprintf(&b, "\nPlan: %d to create, %d to update, %d to replace, %d to delete, %d to deploy.\n",
 		counts[Create], counts[Update], counts[Replace], counts[Delete], len(p.Deploys))
-	if loss := p.DataLoss(); len(loss) > 0 {
+	if loss, erased := p.DataLoss(), p.Erases(); len(loss)+len(erased) > 0 {
 		var addrs []string
 		for _, c := range loss {
 			addrs = append(addrs, c.Address)
 		}
+		for _, d := range erased {
+			addrs = append(addrs, "host."+d.Machine+" (install)")
+		}
 		fmt.Fprintf(&b, "Data loss: %s. apply refuses this unless you confirm it (--allow-data-loss).\n", strings.Join(addrs, ", "))
 	}
 	return b.String()
+}
+
+// writeDeploy shows one host: what happens to it, why, and how its host
+// key is learnt.
+func writeDeploy(b *strings.Builder, d *Deploy) {
+	verb, note := "will be deployed", ""
+	if d.Install {
+		verb = "will have NixOS installed, then be deployed"
+	}
+	if d.Erases {
+		note = " — DATA LOSS: the install erases its boot disk"
+	}
+	fmt.Fprintf(b, "\n  # host.%s %s (%s)%s\n", d.Machine, verb, d.Reason, note)
+	if d.Drift != "" {
+		fmt.Fprintf(b, "  # drift: %s\n", d.Drift)
+	}
+	if d.Unreachable != "" {
+		fmt.Fprintf(b, "  # not reachable now (%s): planned from state\n", d.Unreachable)
+	}
+	fmt.Fprintf(b, "  ~ host.%s\n", d.Machine)
+	fmt.Fprintf(b, "      configuration = %q -> %q\n", short(d.Previous), short(d.Hash))
+	if d.Install {
+		b.WriteString("      # install: kexec into NixOS's installer, partition and format with the flake's disk layout, nixos-install, reboot with a host key generated on the machine\n")
+	}
+	switch {
+	case !d.FirstContact:
+	case d.HostKey != "":
+		fmt.Fprintf(b, "      # first contact: it presents host key %s, which apply pins; compare it with the machine's console if you can\n", fingerprint(d.HostKey))
+	case d.Install && !d.Erases:
+		b.WriteString("      # first contact: the new server's host key will be trusted on first use (its provider offers no way to learn it first); the install then replaces it with one read back over that connection\n")
+	default:
+		b.WriteString("      # first contact: its host key will be trusted on first use and pinned in state\n")
+	}
+}
+
+// fingerprint shows a host key as ssh-keygen -l does.
+func fingerprint(authorizedKey string) string {
+	key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(authorizedKey))
+	if err != nil {
+		return fmt.Sprintf("%q", authorizedKey)
+	}
+	return ssh.FingerprintSHA256(key) + " (" + key.Type() + ")"
 }
 
 // short abbreviates a configuration hash for people, as git does commits.

@@ -31,7 +31,7 @@ var kinds = map[string]*Kind{
 		Type:       "hetzner",
 		Hardware:   "hardware/hetzner.nix",
 		Required:   []string{"location", "size"},
-		Irrelevant: []string{"country", "address", "port", "user"},
+		Irrelevant: []string{"country"},
 		// Hetzner's CAX server types are Ampere (arm64) machines.
 		Platform: func(size string) string {
 			if strings.HasPrefix(size, "cax") {
@@ -44,7 +44,7 @@ var kinds = map[string]*Kind{
 		Type:       "aws",
 		Hardware:   "hardware/aws.nix",
 		Required:   []string{"location", "size"},
-		Irrelevant: []string{"country", "address", "port", "user"},
+		Irrelevant: []string{"country"},
 		// Graviton instance families carry a "g" after the generation
 		// digit: t4g, m7g, c7gn, r8g.
 		Platform: func(size string) string {

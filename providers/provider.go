@@ -20,6 +20,9 @@ type Resource struct {
 	// Attrs are the properties plan compares, as strings. They never hold
 	// a secret: they are shown in plans and kept in state.
 	Attrs map[string]string
+	// Outputs are facts a provider reports that the deployment does not
+	// set, such as a server's public address: never compared by plan.
+	Outputs map[string]string
 	// Refs are the addresses (<kind>.<name>) of the resources this one
 	// needs: created first, deleted after, their IDs passed to Create.
 	Refs []string

@@ -60,6 +60,11 @@ type Host struct {
 	// SSHHostKey is the machine's public SSH host key, pinned on first
 	// contact.
 	SSHHostKey string `json:"ssh_host_key,omitempty"`
+	// NextSSHHostKey is the key an install generated on the machine, which
+	// it presents once it has rebooted into the installed system. Until
+	// then both keys are accepted; the first connection that sees the new
+	// one makes it SSHHostKey.
+	NextSSHHostKey string `json:"next_ssh_host_key,omitempty"`
 	// Deployed is the sha256 of the configuration last deployed.
 	Deployed string `json:"deployed,omitempty"`
 	// PublicKeys holds other public keys collected from the host (e.g.

@@ -47,7 +47,7 @@ func TestApplySurvivesBeingKilled(t *testing.T) {
 			}
 
 			start := fake.Requests()
-			cmd, out := run("apply", "--auto-approve")
+			cmd, out := run("apply", "--auto-approve", "--infra-only")
 			defer func() {
 				if t.Failed() {
 					t.Logf("first apply:\n%s", out.String())
@@ -74,7 +74,7 @@ func TestApplySurvivesBeingKilled(t *testing.T) {
 			t.Logf("killed=%v after %d requests", killed, fake.Requests()-start)
 
 			for attempt := 1; ; attempt++ {
-				cmd, out = run("plan", "--detailed-exitcode")
+				cmd, out = run("plan", "--detailed-exitcode", "--infra-only")
 				err := cmd.Run()
 				var exit *exec.ExitError
 				if err == nil {
@@ -83,7 +83,7 @@ func TestApplySurvivesBeingKilled(t *testing.T) {
 				if !errors.As(err, &exit) || exit.ExitCode() != 2 || attempt > 4 {
 					t.Fatalf("plan after %d re-runs: %v\n%s", attempt-1, err, out.String())
 				}
-				cmd, out = run("apply", "--auto-approve")
+				cmd, out = run("apply", "--auto-approve", "--infra-only")
 				if err := cmd.Run(); err != nil {
 					t.Fatalf("apply re-run %d: %v\n%s", attempt, err, out)
 				}

@@ -9,80 +9,47 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/freecloud/freecloud/providers/hetzner/hcloudfake"
 	"github.com/freecloud/freecloud/state"
 	"github.com/freecloud/freecloud/tests/sshhost"
 	"golang.org/x/crypto/ssh"
 )
 
-// TestApplyDeploysBareMetal runs the freecloud binary against stand-in
-// hosts: plan shows a deploy and the first contact, apply refuses a host
-// without NixOS but pins its key, deploys once NixOS is there, records key
-// and hash in state, deploys again when a service changes, and refuses a
-// host that presents another key.
+// TestApplyDeploysBareMetal runs the freecloud binary against a stand-in
+// host that runs Debian: plan looks at it over SSH and shows the install,
+// its data loss and the host key it presents; apply refuses to erase it
+// without consent, then installs NixOS (the host comes back with a key
+// generated on it, which state pins), and deploys again when a service
+// changes or the host was changed by hand. Another machine at the address
+// is refused.
 func TestApplyDeploysBareMetal(t *testing.T) {
-	bin, err := exec.LookPath("freecloud") // testscript.Main put it on PATH
-	if err != nil {
-		t.Fatal(err)
-	}
 	h := sshhost.Start(t)
-	home := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(home, ".ssh"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(home, ".ssh", "id_ed25519"), h.ClientKeyPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
+	h.BecomeDebian()
+	op := newOperator(t, h)
+	installer := op.installer()
+	dir := op.dir
 	write := func(host *sshhost.Host, exporterPort int) {
 		t.Helper()
-		conf := fmt.Sprintf(`deployment "lab" {}
+		op.write(fmt.Sprintf(`deployment "lab" {}
 provider "baremetal" "office" {}
 machine "nas1" {
-  provider = provider.baremetal.office
-  address  = "127.0.0.1"
-  port     = %d
-  user     = %q
-  country  = "DE"
+  provider  = provider.baremetal.office
+  address   = "127.0.0.1"
+  port      = %d
+  user      = %q
+  country   = "DE"
+  boot_disk = "/dev/disk/by-id/ata-STANDIN_0001"
 }
 service "metrics" {
   profile = "prometheus-node-exporter"
   machine = machine.nas1
   with    = { port = %d }
 }
-`, host.Port, host.User, exporterPort)
-		if err := os.WriteFile(filepath.Join(dir, "main.fc.hcl"), []byte(conf), 0o644); err != nil {
-			t.Fatal(err)
-		}
+`, host.Port, host.User, exporterPort))
 	}
-	// run runs freecloud against host and returns its output and exit code.
-	run := func(host *sshhost.Host, args ...string) (string, int) {
-		t.Helper()
-		cmd := exec.Command(bin, append([]string{"-C", dir}, args...)...)
-		cmd.Env = append(os.Environ(), "HOME="+home, "SSH_AUTH_SOCK=", "NO_COLOR=1", "FREECLOUD_DEPLOY_ROOT="+host.Root)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		err := cmd.Run()
-		var exit *exec.ExitError
-		if err != nil && !errors.As(err, &exit) {
-			t.Fatal(err)
-		}
-		return out.String(), cmd.ProcessState.ExitCode()
-	}
-	expect := func(out string, code, wantCode int, wants ...string) {
-		t.Helper()
-		if code != wantCode {
-			t.Errorf("exit %d, want %d", code, wantCode)
-		}
-		for _, w := range wants {
-			if !strings.Contains(out, w) {
-				t.Errorf("output lacks %q", w)
-			}
-		}
-		if t.Failed() {
-			t.Fatalf("output:\n%s", out)
-		}
-	}
+	run, expect := op.run, op.expect
 	host := func() *state.Host {
 		t.Helper()
 		st, err := state.ForDeployment(dir).Read()
@@ -94,30 +61,27 @@ service "metrics" {
 
 	write(h, 9100)
 	out, code := run(h, "plan", "--detailed-exitcode")
-	expect(out, code, 2, "~ host.nas1 will be deployed", "host key will be trusted on first use", "1 to deploy.")
+	expect(out, code, 2,
+		"# host.nas1 will have NixOS installed, then be deployed (it runs debian, not NixOS) — DATA LOSS: the install erases its boot disk",
+		"first contact: it presents host key "+fingerprint(t, h.HostKey),
+		"Data loss: host.nas1 (install).",
+		"1 to deploy.")
 
-	// Not NixOS yet: the key is trusted and pinned all the same.
-	nixosMarker := filepath.Join(h.Root, "etc", "NIXOS")
-	if err := os.Remove(nixosMarker); err != nil {
-		t.Fatal(err)
-	}
-	h.On("nixos-version", sshhost.Reply{Stderr: "nixos-version: command not found\n", Exit: 127})
-	out, code = run(h, "apply", "--auto-approve")
-	expect(out, code, 1, "host key trusted on first use", "nas1 does not run NixOS: installing it is not implemented yet; install NixOS and run apply again")
-	if got := host(); got.SSHHostKey != h.HostKey || got.Deployed != "" {
-		t.Fatalf("after a failed first contact: %+v", got)
+	// Erasing a machine needs consent.
+	out, code = run(h, "apply", "--auto-approve", "--installer", installer)
+	expect(out, code, 1, "erases 1 machine(s) holding data; add --allow-data-loss")
+	if strings.Contains(strings.Join(h.Commands(), "\n"), "kexec") {
+		t.Fatalf("kexec ran without consent: %q", h.Commands())
 	}
 
-	if err := os.WriteFile(nixosMarker, nil, 0o644); err != nil {
-		t.Fatal(err)
+	oldKey := h.HostKey
+	out, code = run(h, "apply", "--auto-approve", "--allow-data-loss", "--installer", installer)
+	expect(out, code, 0, "host.nas1: kexec…", "host.nas1: disko…", "generated its host key", "host.nas1: deployed")
+	newKey := h.CurrentHostKey()
+	if got := host(); got.SSHHostKey != newKey || newKey == oldKey || got.NextSSHHostKey != "" || got.Deployed == "" {
+		t.Fatalf("after the install, state has %+v; the host presents %q (was %q)", got, newKey, oldKey)
 	}
-	h.On("nixos-version", sshhost.Reply{Stdout: "26.05\n"}) // newest rule wins
-	out, code = run(h, "apply", "--auto-approve")
-	expect(out, code, 0, "host.nas1: deployed", "host.nas1: upload…", "host.nas1  deployed")
 	first := host().Deployed
-	if first == "" {
-		t.Fatal("state records no deployed hash")
-	}
 	if !strings.Contains(strings.Join(h.Commands(), "\n"), "systemctl is-active prometheus-node-exporter.service") {
 		t.Errorf("the service's health unit was not checked:\n%s", strings.Join(h.Commands(), "\n"))
 	}
@@ -130,22 +94,42 @@ service "metrics" {
 	out, code = run(h, "apply", "--auto-approve", saved)
 	expect(out, code, 1, "can no longer be applied: the hosts' configurations changed since it was made")
 	out, code = run(h, "plan")
-	expect(out, code, 0, "~ host.nas1 will be deployed (configuration changed)")
-	if strings.Contains(out, "first use") {
-		t.Errorf("the key is pinned, yet the plan speaks of first use:\n%s", out)
+	expect(out, code, 0, "# host.nas1 will be deployed (configuration changed)")
+	if strings.Contains(out, "first use") || strings.Contains(out, "first contact") {
+		t.Errorf("the key is pinned, yet the plan speaks of first contact:\n%s", out)
 	}
 	out, code = run(h, "apply", "--auto-approve")
 	expect(out, code, 0, "host.nas1: deployed")
-	if second := host().Deployed; second == first || second == "" {
+	second := host().Deployed
+	if second == first || second == "" {
 		t.Errorf("deployed hash after the change: %q (was %q)", second, first)
 	}
 
-	// Another machine answers at the address: its key is refused.
+	// Someone switches the host to another generation by hand: plan
+	// shows the drift and deploys again.
+	running := filepath.Join(h.Root, "run", "current-system")
+	if err := os.Remove(running); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(h.Generation(2), running); err != nil {
+		t.Fatal(err)
+	}
+	out, code = run(h, "plan", "--detailed-exitcode")
+	expect(out, code, 2, "# host.nas1 will be deployed (changed by hand since freecloud deployed it)", "# drift: changed by hand: it runs "+h.Generation(2))
+	out, code = run(h, "apply", "--auto-approve")
+	expect(out, code, 0, "host.nas1: deployed")
+	out, code = run(h, "plan", "--detailed-exitcode")
+	expect(out, code, 0, "No changes.")
+
+	// Another machine answers at the address: its key is refused, at plan
+	// and at apply.
 	other := sshhost.Start(t)
 	write(other, 9102)
+	out, code = run(other, "plan")
+	expect(out, code, 0, "not reachable now", "host key of machine nas1")
 	out, code = run(other, "apply", "--auto-approve")
-	expect(out, code, 1, "host key of machine nas1", fingerprint(t, h.HostKey), fingerprint(t, other.HostKey))
-	if got := host(); got.SSHHostKey != h.HostKey {
+	expect(out, code, 1, "host key of machine nas1", fingerprint(t, newKey), fingerprint(t, other.HostKey))
+	if got := host(); got.SSHHostKey != newKey {
 		t.Errorf("the pinned key changed: %+v", got)
 	}
 }
@@ -156,4 +140,121 @@ func fingerprint(t *testing.T, authorizedKey string) string {
 		t.Fatal(err)
 	}
 	return ssh.FingerprintSHA256(key)
+}
+
+// An operator runs the freecloud binary with a home of their own whose
+// SSH key the stand-in hosts accept.
+type operator struct {
+	t        *testing.T
+	bin, dir string
+	home     string
+	env      []string
+}
+
+func newOperator(t *testing.T, h *sshhost.Host, env ...string) *operator {
+	t.Helper()
+	bin, err := exec.LookPath("freecloud") // testscript.Main put it on PATH
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &operator{t: t, bin: bin, dir: t.TempDir(), home: t.TempDir(), env: env}
+	if err := os.MkdirAll(filepath.Join(o.home, ".ssh"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(o.home, ".ssh", "id_ed25519"), h.ClientKeyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// write writes the deployment.
+func (o *operator) write(conf string) {
+	o.t.Helper()
+	if err := os.WriteFile(filepath.Join(o.dir, "main.fc.hcl"), []byte(conf), 0o644); err != nil {
+		o.t.Fatal(err)
+	}
+}
+
+// installer writes the stand-in kexec installer for --installer.
+func (o *operator) installer() string {
+	o.t.Helper()
+	file := filepath.Join(o.t.TempDir(), "installer.tar.gz")
+	if err := os.WriteFile(file, sshhost.InstallerTarball(), 0o644); err != nil {
+		o.t.Fatal(err)
+	}
+	return file
+}
+
+// run runs freecloud against host and returns its output and exit code.
+func (o *operator) run(host *sshhost.Host, args ...string) (string, int) {
+	o.t.Helper()
+	cmd := exec.Command(o.bin, append([]string{"-C", o.dir}, args...)...)
+	cmd.Env = append(os.Environ(), "HOME="+o.home, "SSH_AUTH_SOCK=", "NO_COLOR=1", "FREECLOUD_DEPLOY_ROOT="+host.Root)
+	cmd.Env = append(cmd.Env, o.env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		o.t.Fatal(err)
+	}
+	return out.String(), cmd.ProcessState.ExitCode()
+}
+
+func (o *operator) expect(out string, code, wantCode int, wants ...string) {
+	o.t.Helper()
+	if code != wantCode {
+		o.t.Errorf("exit %d, want %d", code, wantCode)
+	}
+	for _, w := range wants {
+		if !strings.Contains(out, w) {
+			o.t.Errorf("output lacks %q", w)
+		}
+	}
+	if o.t.Failed() {
+		o.t.Fatalf("output:\n%s", out)
+	}
+}
+
+// TestApplyInstallsCloudServer: apply creates a Hetzner server (the fake
+// API), then installs NixOS on it over SSH — trusting its first key, as
+// Hetzner offers no way to learn it — and deploys. The server is reached
+// at the machine's address, here the stand-in host.
+func TestApplyInstallsCloudServer(t *testing.T) {
+	fake := hcloudfake.New(t, hcloudfake.Options{ActionDuration: 10 * time.Millisecond})
+	h := sshhost.Start(t)
+	h.BecomeDebian()
+	op := newOperator(t, h, "HCLOUD_ENDPOINT="+fake.URL(), "HCLOUD_TOKEN="+fake.Token(), "HCLOUD_POLL_INTERVAL=10ms")
+	admin := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(h.ClientKey.PublicKey())))
+	op.write(fmt.Sprintf(`deployment "cloudlab" {}
+provider "hetzner" "eu" {}
+machine "web1" {
+  provider = provider.hetzner.eu
+  location = "fsn1"
+  size     = "cx22"
+  admins   = [%q]
+  address  = "127.0.0.1" # the stand-in host, instead of the server's public IPv4
+  port     = %d
+  user     = %q
+}
+service "metrics" {
+  profile = "prometheus-node-exporter"
+  machine = machine.web1
+}
+`, admin, h.Port, h.User))
+	out, code := op.run(h, "plan")
+	op.expect(out, code, 0, "+ server.web1",
+		"# host.web1 will have NixOS installed, then be deployed (its server is created by this plan)",
+		"the new server's host key will be trusted on first use")
+	if strings.Contains(out, "DATA LOSS") {
+		t.Errorf("installing a new server loses nothing:\n%s", out)
+	}
+	out, code = op.run(h, "apply", "--auto-approve", "--installer", op.installer())
+	op.expect(out, code, 0, "server.web1: created", "host key trusted on first use", "generated its host key", "host.web1: deployed")
+	st, err := state.ForDeployment(op.dir).Read()
+	if err != nil || st.Host("web1") == nil || st.Host("web1").SSHHostKey != h.CurrentHostKey() || st.Host("web1").Deployed == "" {
+		t.Fatalf("state after the install: %v %+v", err, st)
+	}
+	out, code = op.run(h, "plan", "--detailed-exitcode")
+	op.expect(out, code, 0, "No changes.")
 }

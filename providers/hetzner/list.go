@@ -130,10 +130,14 @@ func allPages[T any](ctx context.Context, selector string, list func(context.Con
 // Objects without a freecloud/name label are not freecloud's to manage.
 func (pr *project) resources() []*providers.Resource {
 	var out []*providers.Resource
-	add := func(kind string, id int64, labels map[string]string, attrs map[string]string) {
-		if name := labels[labelName]; name != "" {
-			out = append(out, &providers.Resource{Kind: kind, Name: name, ID: strconv.FormatInt(id, 10), Attrs: attrs})
+	add := func(kind string, id int64, labels map[string]string, attrs map[string]string) *providers.Resource {
+		name := labels[labelName]
+		if name == "" {
+			return nil
 		}
+		r := &providers.Resource{Kind: kind, Name: name, ID: strconv.FormatInt(id, 10), Attrs: attrs}
+		out = append(out, r)
+		return r
 	}
 	for _, k := range pr.sshKeys {
 		add("ssh_key", k.ID, k.Labels, sshKeyAttrs(k))
@@ -155,7 +159,11 @@ func (pr *project) resources() []*providers.Resource {
 		add("volume", v.ID, v.Labels, volumeAttrs(v))
 	}
 	for _, s := range pr.servers {
-		add("server", s.ID, s.Labels, serverAttrs(s, volumeNames, networkNames))
+		r := add("server", s.ID, s.Labels, serverAttrs(s, volumeNames, networkNames))
+		if ip := s.PublicNet.IPv4.IP; r != nil && ip != nil && !ip.IsUnspecified() {
+			// Deploys reach the server at its public IPv4.
+			r.Outputs = map[string]string{"ipv4": ip.String()}
+		}
 	}
 	return out
 }

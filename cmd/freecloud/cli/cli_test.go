@@ -53,6 +53,8 @@ func TestSavedPlanRefusedWhenDeploysChanged(t *testing.T) {
 	for name, fresh := range map[string]*plan.Plan{
 		"new hash":    {Deployment: "lab", Deploys: []*plan.Deploy{{Machine: "nas1", Hash: "h2", FirstContact: true}}},
 		"key pinned":  {Deployment: "lab", Deploys: []*plan.Deploy{{Machine: "nas1", Hash: "h1"}}},
+		"other key":   {Deployment: "lab", Deploys: []*plan.Deploy{{Machine: "nas1", Hash: "h1", FirstContact: true, HostKey: "ssh-ed25519 AAAA"}}},
+		"install now": {Deployment: "lab", Deploys: []*plan.Deploy{{Machine: "nas1", Hash: "h1", FirstContact: true, Install: true, Erases: true}}},
 		"no deploy":   {Deployment: "lab"},
 		"another one": {Deployment: "lab", Deploys: []*plan.Deploy{saved.Deploys[0], {Machine: "nas2", Hash: "h3"}}},
 	} {

@@ -12,62 +12,78 @@ import (
 	"github.com/freecloud/freecloud/deploy"
 	"github.com/freecloud/freecloud/deploy/sshx"
 	"github.com/freecloud/freecloud/plan"
+	"github.com/freecloud/freecloud/providers"
 	"github.com/freecloud/freecloud/state"
+	"golang.org/x/crypto/ssh"
 )
 
 // DeployRootEnv relocates every host path a deploy touches, for the
 // stand-in hosts of tests (tests/sshhost); it is left unset on real hosts.
 const DeployRootEnv = "FREECLOUD_DEPLOY_ROOT"
 
-// machines are the hosts plan may deploy, with their configuration hash.
-// Only bare metal: cloud servers run their provider's image until install
-// lands, so deploying to them would fail. None when there is no tree to
-// deploy (destroy).
-func (s *session) machines() ([]plan.Machine, error) {
+// machines are the hosts plan may install or deploy, with their
+// configuration hash and, when inspected, what they said over SSH. None
+// when there is no tree to deploy (destroy).
+func (s *session) machines(inspected map[string]inspection) ([]plan.Machine, error) {
 	if s.tree == nil {
 		return nil, nil
 	}
 	var out []plan.Machine
 	for _, m := range s.dep.Machines {
-		if m.Provider.Type != "baremetal" {
-			continue
-		}
 		hash, err := deploy.ConfigHash(s.tree, m.Name)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, plan.Machine{Name: m.Name, Hash: hash})
+		pm := plan.Machine{Name: m.Name, Hash: hash}
+		if m.Provider.Type != "baremetal" {
+			pm.Provider, pm.Server = m.Provider.Address(), serverOf(m)
+		}
+		if in, ok := inspected[m.Name]; ok {
+			pm.Host, pm.Unreachable = in.host, in.unreachable
+		}
+		out = append(out, pm)
 	}
 	return out, nil
 }
 
-// deployHosts deploys the planned hosts once the infrastructure is in
-// place, recording each host's key and deployed hash in state as soon as
-// that host finishes, so that an interrupted apply loses nothing learned.
-func (s *session) deployHosts(ctx context.Context, w io.Writer, deploys []*plan.Deploy, parallelism int, failFast bool) error {
+// hostOptions are the flags that say how apply installs and deploys.
+type hostOptions struct {
+	installer string
+	buildOn   string
+}
+
+// deployHosts installs and deploys the planned hosts once the
+// infrastructure is in place, recording each host's keys and deployed
+// hash in state as soon as they are known, so that an interrupted apply
+// loses nothing learnt.
+func (s *session) deployHosts(ctx context.Context, w io.Writer, deploys []*plan.Deploy, actual map[string][]*providers.Resource, parallelism int, failFast bool, ho hostOptions) error {
 	var jobs []deploy.Job
 	for _, d := range deploys {
 		m := s.dep.Machine(d.Machine)
 		if m == nil {
 			return fmt.Errorf("the plan deploys machine %q, which the deployment does not have", d.Machine)
 		}
-		// State decides, not the plan: it is the record of keys seen.
-		policy := sshx.TrustOnFirstUse()
-		if h := s.state.Host(m.Name); h != nil && h.SSHHostKey != "" {
-			var err error
-			if policy, err = sshx.Pinned(h.SSHHostKey); err != nil {
-				return fmt.Errorf("state, host.%s: %w", m.Name, err)
-			}
+		addr := address(m, actual)
+		if addr == "" {
+			return fmt.Errorf("machine %s: its server has no public IPv4 address to deploy to; set the machine's address", m.Name)
+		}
+		policy, err := s.deployPolicy(d)
+		if err != nil {
+			return err
 		}
 		var checks []deploy.Check
 		for _, c := range s.health[m.Name] {
 			checks = append(checks, deploy.Check{Service: c.Service, Unit: c.Unit, URL: c.URL})
 		}
-		jobs = append(jobs, deploy.Job{
-			Target:  sshx.Target{Machine: m.Name, Host: m.Address, Port: m.Port, User: m.User, HostKey: policy},
+		job := deploy.Job{
+			Target:  target(m, addr, policy),
 			Tree:    s.tree,
 			Options: deploy.Options{Root: os.Getenv(DeployRootEnv), Checks: checks},
-		})
+		}
+		if d.Install {
+			job.Install = &deploy.InstallOptions{Installer: ho.installer}
+		}
+		jobs = append(jobs, job)
 	}
 	auth := sshx.DefaultAuth()
 	defer auth.Close()
@@ -76,10 +92,15 @@ func (s *session) deployHosts(ctx context.Context, w io.Writer, deploys []*plan.
 	var recordErr error
 	progress := func(ev deploy.Event) {
 		printDeployEvent(w, ev)
-		if ev.Outcome != nil {
-			if err := s.record(*ev.Outcome); err != nil && recordErr == nil {
-				recordErr = err
-			}
+		var err error
+		switch {
+		case ev.Outcome != nil:
+			err = s.record(*ev.Outcome)
+		case ev.Step == deploy.StepHostKey && ev.Status == deploy.Done:
+			err = s.recordNextKey(ev.Machine, ev.Detail)
+		}
+		if err != nil && recordErr == nil {
+			recordErr = err
 		}
 	}
 	fmt.Fprintln(w)
@@ -100,25 +121,68 @@ func (s *session) deployHosts(ctx context.Context, w io.Writer, deploys []*plan.
 	return nil
 }
 
-// record keeps what a host's deploy taught: the host key trusted on first
-// use (even when the deploy then failed: the key belongs to the machine
-// reached), and the hash deployed.
-func (s *session) record(o deploy.Outcome) error {
-	if !(o.TOFU && o.HostKey != "") && o.Result == nil {
-		return nil
+// deployPolicy is the host key a planned host must present. State
+// decides, not the plan, for a host it knows: it is the record of keys
+// seen. A first contact pins the key the plan showed the operator, or is
+// trusted on first use when the plan could not see one (a new server).
+func (s *session) deployPolicy(d *plan.Deploy) (sshx.HostKeyPolicy, error) {
+	if !d.FirstContact {
+		if p, known, err := s.knownKeys(d.Machine); known || err != nil {
+			return p, err
+		}
 	}
-	h := s.state.Host(o.Machine)
+	if d.HostKey != "" {
+		p, err := sshx.Pinned(d.HostKey)
+		if err != nil {
+			return p, fmt.Errorf("the plan's host key of %s: %w", d.Machine, err)
+		}
+		return p, nil
+	}
+	return sshx.TrustOnFirstUse(), nil
+}
+
+// host returns a machine's host record in state, adding it when new.
+func (s *session) host(machine string) *state.Host {
+	h := s.state.Host(machine)
 	if h == nil {
-		h = &state.Host{Machine: o.Machine}
+		h = &state.Host{Machine: machine}
 		s.state.Hosts = append(s.state.Hosts, h)
 		sort.Slice(s.state.Hosts, func(i, j int) bool { return s.state.Hosts[i].Machine < s.state.Hosts[j].Machine })
 	}
-	if o.TOFU && o.HostKey != "" {
+	return h
+}
+
+// record keeps what a host's deploy taught: the key it presented when
+// state pinned none (even when the deploy then failed: the key belongs to
+// the machine reached), the key an install generated once it is in use,
+// and the hash deployed.
+func (s *session) record(o deploy.Outcome) error {
+	h := s.host(o.Machine)
+	before := *h
+	if o.HostKey != "" && (o.TOFU || h.SSHHostKey == "" || o.HostKey == h.NextSSHHostKey) {
 		h.SSHHostKey = o.HostKey
+	}
+	if o.Installed && o.NewHostKey != "" {
+		h.SSHHostKey = o.NewHostKey
+	}
+	if h.NextSSHHostKey == h.SSHHostKey {
+		h.NextSSHHostKey = ""
 	}
 	if o.Result != nil {
 		h.Deployed = o.Result.Hash
 	}
+	if h.SSHHostKey == before.SSHHostKey && h.NextSSHHostKey == before.NextSSHHostKey && h.Deployed == before.Deployed {
+		return nil
+	}
+	return s.store.Write(s.state)
+}
+
+// recordNextKey keeps the host key an install generated as soon as it is
+// read back, before the machine reboots to present it: an apply
+// interrupted from then on still knows the key.
+func (s *session) recordNextKey(machine, key string) error {
+	h := s.host(machine)
+	h.NextSSHHostKey = key
 	return s.store.Write(s.state)
 }
 
@@ -137,14 +201,24 @@ func printDeployEvent(w io.Writer, ev deploy.Event) {
 		fmt.Fprintf(w, "%s: %s…\n", name, ev.Step)
 	case ev.Status == deploy.Note:
 		fmt.Fprintf(w, "%s: %s\n", name, ev.Detail)
+	case ev.Step == deploy.StepHostKey && ev.Status == deploy.Done:
+		fmt.Fprintf(w, "%s: generated its host key %s on the machine; pinned in state\n", name, fingerprintOf(ev.Detail))
 	}
 }
 
-// deployFailure explains a failed deploy; a machine without NixOS is the
-// one case the operator must handle by hand for now.
+// fingerprintOf shows a host key as ssh-keygen -l does.
+func fingerprintOf(authorizedKey string) string {
+	key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(authorizedKey))
+	if err != nil {
+		return authorizedKey
+	}
+	return ssh.FingerprintSHA256(key)
+}
+
+// deployFailure explains a failed deploy.
 func deployFailure(machine string, err error) string {
 	if errors.Is(err, deploy.ErrNotNixOS) {
-		return fmt.Sprintf("%s does not run NixOS: installing it is not implemented yet; install NixOS and run apply again", machine)
+		return fmt.Sprintf("%s does not run NixOS, though it did when the plan was made; run plan again: it plans an install", machine)
 	}
 	return err.Error()
 }
@@ -173,14 +247,17 @@ func printDeploySummary(w io.Writer, sum deploy.Summary) {
 	}
 }
 
-// sameDeploys tells whether a saved plan deploys the same hashes onto the
-// same hosts as a fresh one would.
+// sameDeploys tells whether a saved plan installs and deploys the same
+// hashes onto the same hosts, with the same host keys, as a fresh one
+// would. Why a host is deployed may be told differently (the reason, a
+// host unreachable then or now): that changes nothing apply does.
 func sameDeploys(a, b []*plan.Deploy) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for i := range a {
-		if *a[i] != *b[i] {
+		x, y := a[i], b[i]
+		if x.Machine != y.Machine || x.Hash != y.Hash || x.Install != y.Install || x.Erases != y.Erases || x.FirstContact != y.FirstContact || x.HostKey != y.HostKey {
 			return false
 		}
 	}

@@ -94,13 +94,18 @@ func (g *globals) connect(ctx context.Context, w io.Writer, vars []config.VarArg
 	return s, true
 }
 
-// plan refreshes what the providers have and compares.
-func (s *session) plan(ctx context.Context) (*plan.Plan, map[string][]*providers.Resource, error) {
+// plan refreshes what the providers have and compares; with
+// inspectHosts it also looks at every reachable host over SSH.
+func (s *session) plan(ctx context.Context, inspectHosts bool) (*plan.Plan, map[string][]*providers.Resource, error) {
 	actual, err := infra.Refresh(ctx, s.dep.Name, s.provs)
 	if err != nil {
 		return nil, nil, err
 	}
-	machines, err := s.machines()
+	var inspected map[string]inspection
+	if inspectHosts && s.tree != nil {
+		inspected = s.inspectHosts(ctx, actual)
+	}
+	machines, err := s.machines(inspected)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/freecloud/freecloud/apply"
 	"github.com/freecloud/freecloud/generator/config"
+	"github.com/freecloud/freecloud/infra"
 	"github.com/freecloud/freecloud/plan"
 	"github.com/freecloud/freecloud/state"
 	"github.com/spf13/cobra"
@@ -25,7 +26,8 @@ func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 func newPlanCommand(g *globals) *cobra.Command {
 	var vars []config.VarArg
 	var out string
-	var asJSON, detailed bool
+	var asJSON, detailed, infraOnly bool
+	inspect := true
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Show what apply would change at the providers",
@@ -45,7 +47,10 @@ to carry out exactly.`,
 			if !ok {
 				return exitError{}
 			}
-			p, _, err := s.plan(ctx)
+			if infraOnly {
+				s.tree = nil // no hosts to plan
+			}
+			p, _, err := s.plan(ctx, inspect)
 			if err != nil {
 				return err
 			}
@@ -80,6 +85,8 @@ to carry out exactly.`,
 	cmd.Flags().StringVar(&out, "out", "", "save the plan to `FILE` for apply")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
 	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on errors")
+	cmd.Flags().BoolVar(&infraOnly, "infra-only", false, "plan the providers' resources only, no host installs or deploys")
+	cmd.Flags().BoolVar(&inspect, "inspect-hosts", true, "look at each reachable host over SSH (runs NixOS? what is deployed? changed by hand?); false plans hosts from state alone")
 	return cmd
 }
 
@@ -91,6 +98,9 @@ type applyOptions struct {
 	parallelism   int
 	failFast      bool
 	lockTimeout   time.Duration
+	inspect       bool
+	infraOnly     bool
+	hosts         hostOptions
 }
 
 func (o *applyOptions) flags(cmd *cobra.Command) {
@@ -100,6 +110,9 @@ func (o *applyOptions) flags(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&o.parallelism, "parallelism", 10, "how many changes, and then how many host deploys, run at once")
 	cmd.Flags().BoolVar(&o.failFast, "fail-fast", false, "start no further host deploy once one has failed")
 	cmd.Flags().DurationVar(&o.lockTimeout, "lock-timeout", 0, "how long to wait for another run's lock, e.g. 2m")
+	cmd.Flags().BoolVar(&o.infraOnly, "infra-only", false, "change the providers' resources only: install and deploy the hosts in a later apply")
+	cmd.Flags().BoolVar(&o.inspect, "inspect-hosts", true, "look at each reachable host over SSH while planning; false plans hosts from state alone")
+	cmd.Flags().StringVar(&o.hosts.installer, "installer", "", "the kexec installer tarball an install boots: an http(s) `URL` the machine downloads, or a local file sent over SSH (air-gapped sites); {arch} becomes x86_64 or aarch64 (default: nixos-images' kexec installer on GitHub)")
 }
 
 func newApplyCommand(g *globals) *cobra.Command {
@@ -164,6 +177,8 @@ func (g *globals) runApply(cmd *cobra.Command, o *applyOptions, planFile string,
 	if destroy {
 		operation = "destroy"
 		s.desired = without(s.desired)
+	}
+	if destroy || o.infraOnly {
 		s.tree = nil // nothing to deploy
 	}
 	lock, err := s.store.Lock(ctx, operation, o.lockTimeout)
@@ -178,7 +193,7 @@ func (g *globals) runApply(cmd *cobra.Command, o *applyOptions, planFile string,
 	if s.state, err = s.store.Read(); err != nil {
 		return err
 	}
-	p, actual, err := s.plan(ctx)
+	p, actual, err := s.plan(ctx, o.inspect && !destroy)
 	if err != nil {
 		return err
 	}
@@ -196,14 +211,14 @@ func (g *globals) runApply(cmd *cobra.Command, o *applyOptions, planFile string,
 	if p.Empty() {
 		return nil
 	}
-	if loss := p.DataLoss(); len(loss) > 0 && !o.allowDataLoss && !destroy && o.autoApprove {
-		return fmt.Errorf("the plan deletes or replaces %d resource(s) holding data; add --allow-data-loss to agree", len(loss))
+	if loss, erased := p.DataLoss(), p.Erases(); len(loss)+len(erased) > 0 && !o.allowDataLoss && !destroy && o.autoApprove {
+		return fmt.Errorf("the plan deletes or replaces %d resource(s) and erases %d machine(s) holding data; add --allow-data-loss to agree", len(loss), len(erased))
 	}
 	if !o.autoApprove {
 		question := "\nApply these changes?"
 		if destroy {
 			question = "\nDestroy every resource of the deployment? Their data is lost."
-		} else if len(p.DataLoss()) > 0 {
+		} else if len(p.DataLoss())+len(p.Erases()) > 0 {
 			question = "\nApply these changes, LOSING the data listed above?"
 		}
 		yes, err := confirm(cmd.InOrStdin(), stdout, question)
@@ -242,23 +257,17 @@ func (g *globals) runApply(cmd *cobra.Command, o *applyOptions, planFile string,
 		return err
 	}
 	if len(p.Deploys) > 0 {
-		if err := s.deployHosts(ctx, stdout, p.Deploys, o.parallelism, o.failFast); err != nil {
+		if len(p.Changes) > 0 {
+			// Servers created just now have addresses to deploy to.
+			if actual, err = infra.Refresh(ctx, s.dep.Name, s.provs); err != nil {
+				return err
+			}
+		}
+		if err := s.deployHosts(ctx, stdout, p.Deploys, actual, o.parallelism, o.failFast, o.hosts); err != nil {
 			return err
 		}
 	}
-	if !destroy && s.hasCloudMachines() {
-		fmt.Fprintln(stdout, "Cloud servers run their provider's image; installing NixOS on them over SSH is not part of apply yet.")
-	}
 	return nil
-}
-
-func (s *session) hasCloudMachines() bool {
-	for _, m := range s.dep.Machines {
-		if m.Provider.Type != "baremetal" {
-			return true
-		}
-	}
-	return false
 }
 
 // stillValid refuses a saved plan made against other state or another

@@ -1,0 +1,148 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/freecloud/freecloud/deploy"
+	"github.com/freecloud/freecloud/deploy/sshx"
+	"github.com/freecloud/freecloud/generator/config"
+	"github.com/freecloud/freecloud/plan"
+	"github.com/freecloud/freecloud/providers"
+)
+
+// Bounds of plan's look at the hosts: it must stay quick, and a host that
+// does not answer is planned from state.
+const (
+	inspectConnectTimeout = 10 * time.Second
+	inspectTimeout        = 30 * time.Second
+	inspectParallelism    = 16
+)
+
+// serverOf is the address of the resource a cloud machine runs on.
+func serverOf(m *config.Machine) string { return "server." + m.Name }
+
+// address is where freecloud reaches a machine over SSH: the machine's own
+// address when it declares one (bare metal, or a cloud server reached by
+// a DNS name or over a VPN), else its server's public IPv4 as the provider
+// reports it; "" while the server does not exist.
+func address(m *config.Machine, actual map[string][]*providers.Resource) string {
+	if m.Address != "" || m.Provider.Type == "baremetal" {
+		return m.Address
+	}
+	for _, r := range actual[m.Provider.Address()] {
+		if r.Address() == serverOf(m) {
+			return r.Outputs["ipv4"]
+		}
+	}
+	return ""
+}
+
+// target is how to reach a machine, accepting the host keys of policy.
+func target(m *config.Machine, addr string, policy sshx.HostKeyPolicy) sshx.Target {
+	return sshx.Target{Machine: m.Name, Host: addr, Port: m.Port, User: m.User, HostKey: policy}
+}
+
+// knownKeys is the host key policy state allows for a machine: its pinned
+// key, and the one an unfinished install generated; ok is false when
+// state pins none.
+func (s *session) knownKeys(machine string) (sshx.HostKeyPolicy, bool, error) {
+	if s.state == nil {
+		return sshx.HostKeyPolicy{}, false, nil
+	}
+	h := s.state.Host(machine)
+	if h == nil {
+		return sshx.HostKeyPolicy{}, false, nil
+	}
+	var keys []string
+	for _, k := range []string{h.SSHHostKey, h.NextSSHHostKey} {
+		if k != "" {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return sshx.HostKeyPolicy{}, false, nil
+	}
+	p, err := sshx.Pinned(keys...)
+	if err != nil {
+		return p, false, fmt.Errorf("state, host.%s: %w", machine, err)
+	}
+	return p, true, nil
+}
+
+// inspection is what plan learnt of one machine.
+type inspection struct {
+	host        *plan.Host
+	unreachable string
+}
+
+// inspectHosts looks at every machine that can be reached, several at
+// once: whether it runs NixOS, what freecloud deployed on it, what it
+// runs. A machine seen for the first time is trusted on first use for
+// the look only; the key it showed goes into the plan for apply to pin.
+func (s *session) inspectHosts(ctx context.Context, actual map[string][]*providers.Resource) map[string]inspection {
+	out := map[string]inspection{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, inspectParallelism)
+	auth := sshx.DefaultAuth()
+	defer auth.Close()
+	for _, m := range s.dep.Machines {
+		addr := address(m, actual)
+		if addr == "" {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			in := s.inspect(ctx, auth, m, addr)
+			mu.Lock()
+			out[m.Name] = in
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func (s *session) inspect(ctx context.Context, auth *sshx.Auth, m *config.Machine, addr string) inspection {
+	ctx, cancel := context.WithTimeout(ctx, inspectTimeout)
+	defer cancel()
+	policy, known, err := s.knownKeys(m.Name)
+	if err != nil {
+		return inspection{unreachable: err.Error()}
+	}
+	if !known {
+		policy = sshx.TrustOnFirstUse()
+	}
+	t := target(m, addr, policy)
+	t.ConnectTimeout = inspectConnectTimeout
+	conn, err := sshx.Connect(ctx, t, auth)
+	if err != nil {
+		return inspection{unreachable: bareError(err)}
+	}
+	defer conn.Close()
+	st, err := deploy.Inspect(ctx, conn, os.Getenv(DeployRootEnv))
+	if err != nil {
+		return inspection{unreachable: bareError(err)}
+	}
+	h := &plan.Host{OS: st.OS, NixOS: st.NixOS, Installer: st.Installer, System: st.System, HostKey: conn.HostKey()}
+	if st.Deployed != nil {
+		h.Deployed, h.DeployedSystem = st.Deployed.Configuration, st.Deployed.System
+	}
+	return inspection{host: h}
+}
+
+// bareError leaves out the machine an *sshx.Error names: plan shows it
+// under the machine already.
+func bareError(err error) string {
+	if se, ok := err.(*sshx.Error); ok {
+		return se.Detail()
+	}
+	return err.Error()
+}
