@@ -36,8 +36,9 @@ type Outcome struct {
 	NewHostKey string
 	// HostKey is the key the host presented, whenever it was reached, and
 	// TOFU says it was trusted on first use: the caller records it.
-	HostKey string
-	TOFU    bool
+	// JumpHostKey and JumpTOFU are the same of the jump host, if any.
+	HostKey, JumpHostKey string
+	TOFU, JumpTOFU       bool
 	// Err is why the deploy failed (an *Error), or nil.
 	Err error
 	// Skipped: never started, because of fail-fast or a cancelled context.
@@ -148,6 +149,12 @@ func deployOne(ctx context.Context, auth *sshx.Auth, job Job, emit func(Event)) 
 	}
 	defer conn.Close()
 	o.HostKey, o.TOFU = conn.HostKey(), conn.TrustedOnFirstUse()
+	if j := conn.Jump(); j != nil {
+		o.JumpHostKey, o.JumpTOFU = j.HostKey(), j.TrustedOnFirstUse()
+		if o.JumpTOFU {
+			emit(Event{Machine: machine, Step: StepConnect, Status: Note, Detail: "jump host key trusted on first use: " + o.JumpHostKey})
+		}
+	}
 	if o.TOFU {
 		emit(Event{Machine: machine, Step: StepConnect, Status: Note, Detail: "host key trusted on first use: " + o.HostKey})
 	}

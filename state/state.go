@@ -65,6 +65,9 @@ type Host struct {
 	// then both keys are accepted; the first connection that sees the new
 	// one makes it SSHHostKey.
 	NextSSHHostKey string `json:"next_ssh_host_key,omitempty"`
+	// JumpHostKey is the key of the bastion the machine is reached
+	// through (ssh_jump), pinned on first contact like the machine's.
+	JumpHostKey string `json:"jump_host_key,omitempty"`
 	// Deployed is the sha256 of the configuration last deployed.
 	Deployed string `json:"deployed,omitempty"`
 	// PublicKeys holds other public keys collected from the host (e.g.

@@ -59,8 +59,18 @@ service "metrics" {
 		return st.Host("nas1")
 	}
 
+	// Without boot_disk nothing says which disk the install may erase.
 	write(h, 9100)
-	out, code := run(h, "plan", "--detailed-exitcode")
+	conf, err := os.ReadFile(filepath.Join(dir, "main.fc.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	op.write(strings.Replace(string(conf), `boot_disk = "/dev/disk/by-id/ata-STANDIN_0001"`, "", 1))
+	out, code := run(h, "plan")
+	expect(out, code, 1, "main.fc.hcl:3) needs NixOS installed (it runs debian, not NixOS), but names no boot_disk")
+
+	write(h, 9100)
+	out, code = run(h, "plan", "--detailed-exitcode")
 	expect(out, code, 2,
 		"# host.nas1 will have NixOS installed, then be deployed (it runs debian, not NixOS) — DATA LOSS: the install erases its boot disk",
 		"first contact: it presents host key "+fingerprint(t, h.HostKey),
@@ -254,6 +264,35 @@ service "metrics" {
 	st, err := state.ForDeployment(op.dir).Read()
 	if err != nil || st.Host("web1") == nil || st.Host("web1").SSHHostKey != h.CurrentHostKey() || st.Host("web1").Deployed == "" {
 		t.Fatalf("state after the install: %v %+v", err, st)
+	}
+	out, code = op.run(h, "plan", "--detailed-exitcode")
+	op.expect(out, code, 0, "No changes.")
+}
+
+// TestDeployThroughJumpHost reaches a machine through its ssh_jump
+// bastion (the stand-in host is its own bastion here): plan looks at it,
+// apply deploys, and state pins the bastion's key next to the machine's.
+func TestDeployThroughJumpHost(t *testing.T) {
+	h := sshhost.Start(t)
+	op := newOperator(t, h)
+	op.write(fmt.Sprintf(`deployment "behind" {}
+provider "baremetal" "office" {}
+machine "nas1" {
+  provider = provider.baremetal.office
+  address  = "127.0.0.1"
+  port     = %[1]d
+  user     = %[2]q
+  country  = "DE"
+  ssh_jump = "%[2]s@127.0.0.1:%[1]d"
+}
+`, h.Port, h.User))
+	out, code := op.run(h, "plan")
+	op.expect(out, code, 0, "# host.nas1 will be deployed (never deployed by freecloud)", "it presents host key "+fingerprint(t, h.HostKey))
+	out, code = op.run(h, "apply", "--auto-approve")
+	op.expect(out, code, 0, "jump host key trusted on first use", "host.nas1: deployed")
+	st, err := state.ForDeployment(op.dir).Read()
+	if err != nil || st.Host("nas1") == nil || st.Host("nas1").JumpHostKey != h.HostKey || st.Host("nas1").SSHHostKey != h.HostKey {
+		t.Fatalf("state: %v %+v", err, st.Host("nas1"))
 	}
 	out, code = op.run(h, "plan", "--detailed-exitcode")
 	op.expect(out, code, 0, "No changes.")

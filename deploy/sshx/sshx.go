@@ -193,6 +193,10 @@ func (c *Conn) HostKey() string { return authorizedKey(c.hostKey) }
 // because it was the first seen. Callers show this to the operator.
 func (c *Conn) TrustedOnFirstUse() bool { return c.tofu }
 
+// Jump is the connection to the jump host this one goes through; nil when
+// it was made directly.
+func (c *Conn) Jump() *Conn { return c.jump }
+
 // Redial opens a new connection to the same machine, pinned to the host
 // keys this connection saw (of the jump host too). A deploy uses it to
 // prove that a fresh login still works after a switch.

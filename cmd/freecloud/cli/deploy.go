@@ -75,8 +75,12 @@ func (s *session) deployHosts(ctx context.Context, w io.Writer, deploys []*plan.
 		for _, c := range s.health[m.Name] {
 			checks = append(checks, deploy.Check{Service: c.Service, Unit: c.Unit, URL: c.URL})
 		}
+		t, err := s.target(m, addr, policy)
+		if err != nil {
+			return err
+		}
 		job := deploy.Job{
-			Target:  target(m, addr, policy),
+			Target:  t,
 			Tree:    s.tree,
 			Options: deploy.Options{Root: os.Getenv(DeployRootEnv), Checks: checks},
 		}
@@ -168,10 +172,13 @@ func (s *session) record(o deploy.Outcome) error {
 	if h.NextSSHHostKey == h.SSHHostKey {
 		h.NextSSHHostKey = ""
 	}
+	if o.JumpHostKey != "" && (o.JumpTOFU || h.JumpHostKey == "") {
+		h.JumpHostKey = o.JumpHostKey
+	}
 	if o.Result != nil {
 		h.Deployed = o.Result.Hash
 	}
-	if h.SSHHostKey == before.SSHHostKey && h.NextSSHHostKey == before.NextSSHHostKey && h.Deployed == before.Deployed {
+	if h.SSHHostKey == before.SSHHostKey && h.NextSSHHostKey == before.NextSSHHostKey && h.JumpHostKey == before.JumpHostKey && h.Deployed == before.Deployed {
 		return nil
 	}
 	return s.store.Write(s.state)

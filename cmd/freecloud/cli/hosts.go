@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/freecloud/freecloud/generator/config"
 	"github.com/freecloud/freecloud/plan"
 	"github.com/freecloud/freecloud/providers"
+	"github.com/freecloud/freecloud/state"
 )
 
 // Bounds of plan's look at the hosts: it must stay quick, and a host that
@@ -41,19 +43,38 @@ func address(m *config.Machine, actual map[string][]*providers.Resource) string 
 	return ""
 }
 
-// target is how to reach a machine, accepting the host keys of policy.
-func target(m *config.Machine, addr string, policy sshx.HostKeyPolicy) sshx.Target {
-	return sshx.Target{Machine: m.Name, Host: addr, Port: m.Port, User: m.User, HostKey: policy}
+// target is how to reach a machine, accepting the host keys of policy,
+// through its jump host when it has one (pinned as state says, or trusted
+// on first use).
+func (s *session) target(m *config.Machine, addr string, policy sshx.HostKeyPolicy) (sshx.Target, error) {
+	t := sshx.Target{Machine: m.Name, Host: addr, Port: m.Port, User: m.User, HostKey: policy}
+	if j := m.Jump; j != nil {
+		jump := sshx.Target{Machine: m.Name + "'s jump host " + j.String(), Host: j.Host, Port: j.Port, User: j.User, HostKey: sshx.TrustOnFirstUse()}
+		if h := s.stateHost(m.Name); h != nil && h.JumpHostKey != "" {
+			p, err := sshx.Pinned(h.JumpHostKey)
+			if err != nil {
+				return t, fmt.Errorf("state, host.%s: jump host key: %w", m.Name, err)
+			}
+			jump.HostKey = p
+		}
+		t.JumpHost = &jump
+	}
+	return t, nil
+}
+
+// stateHost is a machine's host record, nil when state has none.
+func (s *session) stateHost(machine string) *state.Host {
+	if s.state == nil {
+		return nil
+	}
+	return s.state.Host(machine)
 }
 
 // knownKeys is the host key policy state allows for a machine: its pinned
 // key, and the one an unfinished install generated; ok is false when
 // state pins none.
 func (s *session) knownKeys(machine string) (sshx.HostKeyPolicy, bool, error) {
-	if s.state == nil {
-		return sshx.HostKeyPolicy{}, false, nil
-	}
-	h := s.state.Host(machine)
+	h := s.stateHost(machine)
 	if h == nil {
 		return sshx.HostKeyPolicy{}, false, nil
 	}
@@ -120,7 +141,10 @@ func (s *session) inspect(ctx context.Context, auth *sshx.Auth, m *config.Machin
 	if !known {
 		policy = sshx.TrustOnFirstUse()
 	}
-	t := target(m, addr, policy)
+	t, err := s.target(m, addr, policy)
+	if err != nil {
+		return inspection{unreachable: err.Error()}
+	}
 	t.ConnectTimeout = inspectConnectTimeout
 	conn, err := sshx.Connect(ctx, t, auth)
 	if err != nil {
@@ -145,4 +169,20 @@ func bareError(err error) string {
 		return se.Detail()
 	}
 	return err.Error()
+}
+
+// checkInstalls refuses installs freecloud cannot do: a bare-metal
+// machine names no boot_disk, so nothing says which disk may be erased.
+func (s *session) checkInstalls(p *plan.Plan) error {
+	var missing []string
+	for _, d := range p.Deploys {
+		if m := s.dep.Machine(d.Machine); d.Install && m != nil && m.Provider.Type == "baremetal" && m.BootDisk == "" {
+			missing = append(missing, fmt.Sprintf("machine %s (%s:%d) needs NixOS installed (%s), but names no boot_disk: set boot_disk to the disk the install may erase, e.g. boot_disk = \"/dev/disk/by-id/…\" (ls -l /dev/disk/by-id on the machine), or install NixOS by hand with freecloud's disk labels (docs/architecture.md)",
+				m.Name, m.DeclRange.Filename, m.DeclRange.Start.Line, d.Reason))
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s", strings.Join(missing, "\n"))
 }

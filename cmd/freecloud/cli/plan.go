@@ -75,6 +75,9 @@ to carry out exactly.`,
 					fmt.Fprintf(cmd.OutOrStdout(), "\nSaved the plan to %s: freecloud apply %s carries out exactly this.\n", out, out)
 				}
 			}
+			if err := s.checkInstalls(p); err != nil {
+				return err
+			}
 			if detailed && !p.Empty() {
 				return exitCode(2)
 			}
@@ -210,6 +213,9 @@ func (g *globals) runApply(cmd *cobra.Command, o *applyOptions, planFile string,
 	fmt.Fprint(stdout, p.Text())
 	if p.Empty() {
 		return nil
+	}
+	if err := s.checkInstalls(p); err != nil {
+		return err
 	}
 	if loss, erased := p.DataLoss(), p.Erases(); len(loss)+len(erased) > 0 && !o.allowDataLoss && !destroy && o.autoApprove {
 		return fmt.Errorf("the plan deletes or replaces %d resource(s) and erases %d machine(s) holding data; add --allow-data-loss to agree", len(loss), len(erased))
