@@ -17,10 +17,21 @@
 //	confirm       the timer is cancelled (over the new connection)
 //	record        /etc/freecloud/deployed.json
 //
-// The host is built on: the operator needs no Nix. nixos-rebuild itself
-// runs the activation in a transient systemd unit, so a switch that cuts
-// the SSH connection (a firewall or network change) still completes, and
-// the reconnect decides.
+// By default (BuildOnHost) the host is built on: the operator needs no
+// Nix. nixos-rebuild itself runs the activation in a transient systemd
+// unit, so a switch that cuts the SSH connection (a firewall or network
+// change) still completes, and the reconnect decides.
+//
+// With BuildOnLocal the operator's Nix builds, and build is two steps;
+// the host still gets the flake it runs:
+//
+//	detect, upload  as above
+//	build-local   nix build of the machine's toplevel here, from the flake in a temporary directory
+//	copy          the store paths of the closure that the host lacks, nix-store --export here
+//	              into nix-store --import there, through the deploy's SSH connection
+//	arm-rollback  as above
+//	switch        nix-env --set of the system profile, then the copied system's switch-to-configuration
+//	reconnect, health, confirm, record  as above
 package deploy
 
 import (
@@ -69,6 +80,9 @@ type Options struct {
 	// Progress, when set, receives an Event as each step starts and ends,
 	// synchronously, from the deploying goroutine.
 	Progress func(Event)
+	// BuildOn says where the system is built: on the host (BuildOnHost,
+	// the default when empty) or with this machine's Nix (BuildOnLocal).
+	BuildOn BuildOn
 }
 
 // A Check is how one service shows it is healthy.
@@ -87,8 +101,11 @@ type Timeouts struct {
 	// Step bounds each short command (detect, upload, arm, confirm…).
 	Step time.Duration
 	// Build bounds nixos-rebuild build: a first build downloads a system.
+	// With BuildOnLocal it bounds the local build, and the copy of the
+	// closure to the host, each.
 	Build time.Duration
-	// Switch bounds nixos-rebuild switch after the build: evaluation and
+	// Switch bounds the switch after the build: nixos-rebuild switch
+	// (evaluation and activation), or with BuildOnLocal nix-env and the
 	// activation.
 	Switch time.Duration
 	// Confirm bounds the new SSH connection after the switch.
@@ -132,6 +149,8 @@ type Result struct {
 	System, Previous string
 	// Upload says which files of the flake were sent and removed.
 	Upload sshx.Transfer
+	// Copy says what was sent of the closure built with BuildOnLocal.
+	Copy ClosureCopy
 }
 
 // A Record is the content of /etc/freecloud/deployed.json.
@@ -140,8 +159,9 @@ type Record struct {
 	Deployment    string `json:"deployment"`
 	Machine       string `json:"machine"`
 	Configuration string `json:"configuration_sha256"`
-	// System is the generation that was switched to; a host whose
-	// running system differs was changed by hand since.
+	// System is the generation that was switched to (with BuildOnLocal,
+	// the store path built here); a host whose running system differs was
+	// changed by hand since.
 	System string `json:"system"`
 }
 
@@ -157,6 +177,12 @@ func Deploy(ctx context.Context, conn *sshx.Conn, machine string, tree map[strin
 	if err != nil {
 		return nil, &Error{Machine: machine, Step: StepDetect, Err: err}
 	}
+	if opts.BuildOn == "" {
+		opts.BuildOn = BuildOnHost
+	}
+	if _, err := ParseBuildOn(string(opts.BuildOn)); err != nil {
+		return nil, &Error{Machine: machine, Step: StepDetect, Err: err}
+	}
 	d := &deployer{
 		conn: conn, machine: machine, tree: tree, opts: opts,
 		t: opts.Timeouts.withDefaults(), p: hostPaths(opts.Root),
@@ -165,21 +191,25 @@ func Deploy(ctx context.Context, conn *sshx.Conn, machine string, tree map[strin
 	}
 	defer d.closeFresh()
 
-	steps := []struct {
+	type step struct {
 		name    string
 		timeout time.Duration
 		run     func(context.Context) error
-	}{
-		{StepDetect, d.t.Step, d.detect},
-		{StepUpload, d.t.Step, d.upload},
-		{StepBuild, d.t.Build, d.build},
+	}
+	build := []step{{StepBuild, d.t.Build, d.build}}
+	if opts.BuildOn == BuildOnLocal {
+		build = []step{{StepBuildLocal, d.t.Build, d.buildLocal}, {StepCopy, d.t.Build, d.copyClosure}}
+	}
+	steps := []step{{StepDetect, d.t.Step, d.detect}, {StepUpload, d.t.Step, d.upload}}
+	steps = append(steps, build...)
+	steps = append(steps, []step{
 		{StepArm, d.t.Step, d.arm},
 		{StepSwitch, d.t.Switch, d.switchTo},
 		{StepReconnect, d.t.Confirm, d.reconnect},
 		{StepHealth, d.t.Health, d.health},
 		{StepConfirm, d.t.Step, d.confirm},
 		{StepRecord, d.t.Step, d.write},
-	}
+	}...)
 	for _, s := range steps {
 		if err := d.do(ctx, s.name, s.timeout, s.run); err != nil {
 			return nil, d.fail(ctx, s.name, err)
@@ -199,7 +229,9 @@ type deployer struct {
 	p       paths
 	result  Result
 	record  Record
-	built   string
+	// built is the new system's store path as the host sees it (below
+	// Options.Root); localBuilt, with BuildOnLocal, as built here.
+	built, localBuilt string
 	// armed: the rollback timer runs; rollbackAt is when it fires.
 	armed      bool
 	rollbackAt time.Time
@@ -269,7 +301,12 @@ func (d *deployer) build(ctx context.Context) error {
 // failure yet: the activation goes on on the host, and whether the host
 // is still reachable is the reconnect step's question.
 func (d *deployer) switchTo(ctx context.Context) error {
-	_, err := d.conn.Run(ctx, StepSwitch, "nixos-rebuild switch "+d.flakeArgs())
+	var err error
+	if d.opts.BuildOn == BuildOnLocal {
+		err = d.switchLocal(ctx)
+	} else {
+		_, err = d.conn.Run(ctx, StepSwitch, "nixos-rebuild switch "+d.flakeArgs())
+	}
 	if errors.Is(err, sshx.ErrConnectionLost) {
 		d.emit(Event{Step: StepSwitch, Status: Note, Detail: "connection lost during the switch; the activation continues on the host"})
 		return nil

@@ -11,17 +11,20 @@ import (
 
 // The steps of a deploy, as events and errors name them.
 const (
-	StepConnect   = "connect"
-	StepDetect    = "detect"
-	StepUpload    = "upload"
-	StepBuild     = "build"
-	StepArm       = "arm-rollback"
-	StepSwitch    = "switch"
-	StepReconnect = "reconnect"
-	StepHealth    = "health"
-	StepConfirm   = "confirm"
-	StepRecord    = "record"
-	StepRollback  = "rollback"
+	StepConnect = "connect"
+	StepDetect  = "detect"
+	StepUpload  = "upload"
+	StepBuild   = "build"
+	// StepBuildLocal and StepCopy replace StepBuild with BuildOnLocal.
+	StepBuildLocal = "build-local"
+	StepCopy       = "copy"
+	StepArm        = "arm-rollback"
+	StepSwitch     = "switch"
+	StepReconnect  = "reconnect"
+	StepHealth     = "health"
+	StepConfirm    = "confirm"
+	StepRecord     = "record"
+	StepRollback   = "rollback"
 	// StepDeploy is a host's whole deploy, in DeployAll's events.
 	StepDeploy = "deploy"
 )
@@ -88,6 +91,10 @@ func (e *Error) Error() string {
 	var se *sshx.Error
 	if errors.As(e.Err, &se) && se.Machine == e.Machine && se.Step == e.Step {
 		detail = se.Detail()
+		var h interface{ Hint() string }
+		if errors.As(e.Err, &h) {
+			detail += "\n  " + h.Hint()
+		}
 	}
 	fmt.Fprintf(&b, "%s: %s: %s", e.Machine, e.Step, detail)
 	for _, u := range e.Units {
