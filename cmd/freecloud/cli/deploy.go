@@ -49,7 +49,9 @@ func (s *session) machines(inspected map[string]inspection) ([]plan.Machine, err
 // hostOptions are the flags that say how apply installs and deploys.
 type hostOptions struct {
 	installer string
-	buildOn   string
+	// buildOn is parsed from buildOnFlag before anything is changed.
+	buildOnFlag string
+	buildOn     deploy.BuildOn
 }
 
 // deployHosts installs and deploys the planned hosts once the
@@ -82,7 +84,7 @@ func (s *session) deployHosts(ctx context.Context, w io.Writer, deploys []*plan.
 		job := deploy.Job{
 			Target:  t,
 			Tree:    s.tree,
-			Options: deploy.Options{Root: os.Getenv(DeployRootEnv), Checks: checks},
+			Options: deploy.Options{Root: os.Getenv(DeployRootEnv), Checks: checks, BuildOn: ho.buildOn},
 		}
 		if d.Install {
 			job.Install = &deploy.InstallOptions{Installer: ho.installer}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/freecloud/freecloud/apply"
+	"github.com/freecloud/freecloud/deploy"
 	"github.com/freecloud/freecloud/generator/config"
 	"github.com/freecloud/freecloud/infra"
 	"github.com/freecloud/freecloud/plan"
@@ -115,6 +116,7 @@ func (o *applyOptions) flags(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&o.lockTimeout, "lock-timeout", 0, "how long to wait for another run's lock, e.g. 2m")
 	cmd.Flags().BoolVar(&o.infraOnly, "infra-only", false, "change the providers' resources only: install and deploy the hosts in a later apply")
 	cmd.Flags().BoolVar(&o.inspect, "inspect-hosts", true, "look at each reachable host over SSH while planning; false plans hosts from state alone")
+	cmd.Flags().StringVar(&o.hosts.buildOnFlag, "build-on", "host", "where deployed systems are built: `host` (each host builds its own; no Nix needed here) or local (this machine's Nix builds, and only what a host lacks is sent over SSH); installs build on the machine")
 	cmd.Flags().StringVar(&o.hosts.installer, "installer", "", "the kexec installer tarball an install boots: an http(s) `URL` the machine downloads, or a local file sent over SSH (air-gapped sites); {arch} becomes x86_64 or aarch64 (default: nixos-images' kexec installer on GitHub)")
 }
 
@@ -172,6 +174,10 @@ func (g *globals) runApply(cmd *cobra.Command, o *applyOptions, planFile string,
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	var err error
+	if o.hosts.buildOn, err = deploy.ParseBuildOn(o.hosts.buildOnFlag); err != nil {
+		return err
+	}
 	s, ok := g.connect(ctx, stderr, o.vars)
 	if !ok {
 		return exitError{}
