@@ -34,10 +34,12 @@ func newPlanCommand(g *globals) *cobra.Command {
 		Short: "Show what apply would change at the providers",
 		Long: `plan compares the resources the deployment needs with what its providers
 have (one list call per kind of resource) and shows what apply would do:
-create (+), update in place (~), replace (-/+) and delete (-), and which
-bare-metal hosts it would deploy because their generated configuration
-changed. Changes that lose data are marked. --out saves the plan for apply
-to carry out exactly.`,
+create (+), update in place (~), replace (-/+) and delete (-). It also looks
+at every reachable host over SSH and shows which would get NixOS installed
+(a new server, a machine running another system: its disk is erased) or be
+deployed (configuration changed, or changed by hand), and the host key a
+machine presents on first contact. Changes that lose data are marked.
+--out saves the plan for apply to carry out exactly.`,
 		Example: `  freecloud plan
   freecloud plan --out tonight.plan && freecloud apply tonight.plan
   freecloud plan --detailed-exitcode   # 0: no changes, 2: changes, 1: error`,
@@ -126,17 +128,22 @@ func newApplyCommand(g *globals) *cobra.Command {
 		Use:   "apply [PLAN_FILE]",
 		Short: "Create, change and delete the deployment's resources at its providers",
 		Long: `apply makes the providers match the deployment: it plans (or reads a plan
-saved by plan --out, which must still match state and configuration), asks
-for confirmation, and carries the changes out in dependency order, several
-at once, recording each in state as it completes. Deleting or replacing a
-resource that holds data needs --allow-data-loss or a confirmation. Then
-it deploys the planned hosts over SSH, --parallelism at once, pinning each
-host key in state on first contact; one failing host does not stop the
+saved by plan --out, which must still match state, configuration and host
+keys), asks for confirmation, and carries the changes out in dependency
+order, several at once, recording each in state as it completes. Then it
+installs NixOS where the plan says so (kexec into the installer, the
+flake's disk layout, nixos-install, a host key generated on the machine)
+and deploys the planned hosts over SSH, --parallelism at once, with health
+checks and an automatic rollback. Deleting or replacing a resource that
+holds data, or installing over a machine that exists, needs
+--allow-data-loss or a confirmation. One failing host does not stop the
 others unless --fail-fast. An interrupted apply leaves consistent state;
 running it again converges.`,
 		Example: `  freecloud apply
   freecloud apply --auto-approve --parallelism 20
-  freecloud apply tonight.plan`,
+  freecloud apply tonight.plan
+  freecloud apply --installer ./nixos-kexec-installer-noninteractive-{arch}-linux.tar.gz   # air-gapped
+  freecloud apply --build-on local   # build with this machine's Nix`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := ""
