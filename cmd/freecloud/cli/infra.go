@@ -13,6 +13,7 @@ import (
 	"github.com/freecloud/freecloud/infra"
 	"github.com/freecloud/freecloud/plan"
 	"github.com/freecloud/freecloud/providers"
+	"github.com/freecloud/freecloud/providers/baremetal"
 	"github.com/freecloud/freecloud/providers/hetzner"
 	"github.com/freecloud/freecloud/state"
 )
@@ -30,10 +31,9 @@ type session struct {
 	health map[string][]generator.HealthCheck
 }
 
-// openers connect to each provider type; bare metal has no cloud
-// resources to plan.
+// openers connect to each provider type.
 var openers = map[string]infra.Opener{
-	"baremetal": func(context.Context, *config.Provider) (providers.Provider, error) { return nil, nil },
+	"baremetal": func(context.Context, *config.Provider) (providers.Provider, error) { return baremetal.New(), nil },
 	"hetzner":   openHetzner,
 }
 
