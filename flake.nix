@@ -7,12 +7,19 @@
 {
   description = "freecloud: a few HCL files to a running, sovereign NixOS cloud";
 
-  # The same branch, and in flake.lock the same revision, as every flake that
-  # freecloud generates (generator/pin.go); tests/repo_test.go keeps them equal.
+  # The same branches, and in flake.lock the same revisions, as every flake
+  # that freecloud generates (generator/pin.go); tests/repo_test.go keeps
+  # them equal. disko lays out the boot disk when NixOS is installed.
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
+  inputs.disko.url = "github:nix-community/disko/master";
+  inputs.disko.inputs.nixpkgs.follows = "nixpkgs";
 
   outputs =
-    { self, nixpkgs }:
+    {
+      self,
+      nixpkgs,
+      disko,
+    }:
     let
       inherit (nixpkgs) lib;
 
@@ -104,23 +111,37 @@
       # a hand-written NixOS configuration. Paths, not imported functions, so
       # that the module system reports errors with the file name and imports
       # each file only once however often it is listed.
-      nixosModules = {
-        base = ./modules/base.nix;
-        secrets = ./modules/secrets.nix;
-        web = ./modules/web.nix;
-        databases = ./modules/databases.nix;
-        backup = ./modules/backup.nix;
-        hardware-aws = ./modules/hardware/aws.nix;
-        hardware-baremetal = ./modules/hardware/baremetal.nix;
-        hardware-hetzner = ./modules/hardware/hetzner.nix;
-        # The disk layout that hardware-hetzner and hardware-baremetal import,
-        # for a provider layer of one's own on a disk laid out the same way.
-        hardware-filesystems = ./modules/hardware/filesystems.nix;
+      #
+      # The layers with freecloud's disk layout set disko's options, so they
+      # come with disko's NixOS module, which generated flakes give every
+      # machine; disko's module is a path too, imported once however many
+      # of them are used.
+      nixosModules =
+        let
+          withDisko = module: {
+            imports = [
+              disko.nixosModules.disko
+              module
+            ];
+          };
+        in
+        {
+          base = ./modules/base.nix;
+          secrets = ./modules/secrets.nix;
+          web = ./modules/web.nix;
+          databases = ./modules/databases.nix;
+          backup = ./modules/backup.nix;
+          hardware-aws = ./modules/hardware/aws.nix;
+          hardware-baremetal = withDisko ./modules/hardware/baremetal.nix;
+          hardware-hetzner = withDisko ./modules/hardware/hetzner.nix;
+          # The boot-disk layout (freecloud.bootDisk) that hardware-hetzner
+          # and hardware-baremetal import, for a provider layer of one's own.
+          hardware-disko = withDisko ./modules/hardware/disko.nix;
 
-        # What every freecloud machine gets (base, secrets, web routes,
-        # databases); add one hardware-* module.
-        default = ./modules/default.nix;
-      };
+          # What every freecloud machine gets (base, secrets, web routes,
+          # databases); add one hardware-* module.
+          default = ./modules/default.nix;
+        };
 
       devShells = forAllSystems (pkgs: {
         default = pkgs.mkShell {

@@ -365,7 +365,13 @@ func hardware(m *config.Machine) nix.Expr {
 		{Path: []string{"imports"}, Value: nix.List{nix.Path("../../modules/" + m.Provider.Kind.Hardware)}},
 		{Path: []string{"nixpkgs", "hostPlatform"}, Value: nix.String(m.Platform)},
 	}
+	if m.BootDisk != "" {
+		// The disk the installer erases and lays out (modules/hardware/disko.nix).
+		body = append(body, nix.Binding{Path: []string{"freecloud", "bootDisk"}, Value: nix.String(m.BootDisk)})
+	}
 	if len(m.Disks) > 0 {
+		// Data disks stay out of the disko layout, so that installing never
+		// erases them; they are mounted by their label.
 		fs := nix.Attrs{}
 		for _, d := range m.Disks {
 			fs = append(fs, nix.Binding{Path: []string{d.Mount}, Value: nix.Attrs{

@@ -25,12 +25,33 @@ var Nixpkgs = Pin{
 	LastModified: 1784432872,
 }
 
+// Disko is the disko (declarative partitioning, the tool nixos-anywhere
+// installs with) every generated flake is locked to, with its nixpkgs
+// following the flake's own: the master head of 2026-06-11. Revision,
+// narHash and lastModified are those of the "disko" node of
+// nix-community/nixos-anywhere's flake.lock at commit 0ef0fa48 (the same
+// lock the nixpkgs pin agrees with); that commit was not available to hash
+// here, see README.md. Each machine's nixosSystem gets its NixOS module,
+// which turns the boot-disk layout of modules/hardware/disko.nix into
+// config.system.build.diskoScript for the installer. The repository's own
+// flake.lock pins the same node.
+var Disko = Pin{
+	Owner:        "nix-community",
+	Repo:         "disko",
+	Ref:          "master",
+	Rev:          "ff8702b4de27f72b4c78573dfb89ec74e36abdf1",
+	NarHash:      "sha256-RxWs5ND31KzTG7wvMM+PMfUjyNpmIEr999lqNARaM5o=",
+	LastModified: 1781152676,
+}
+
 // URL is the flake input URL of the pin's branch.
 func (p Pin) URL() string {
 	return "github:" + p.Owner + "/" + p.Repo + "/" + p.Ref
 }
 
-// flakeLock is a version 7 flake.lock with nixpkgs as the only input.
+// flakeLock is a version 7 flake.lock with two inputs, nixpkgs and disko,
+// disko's own nixpkgs following the root's ("follows" is written as the
+// input path, as Nix writes it).
 func flakeLock() []byte {
 	type locked struct {
 		LastModified int64  `json:"lastModified"`
@@ -46,14 +67,19 @@ func flakeLock() []byte {
 		Repo  string `json:"repo"`
 		Type  string `json:"type"`
 	}
-	p := Nixpkgs
+	node := func(p Pin) map[string]any {
+		return map[string]any{
+			"locked":   locked{p.LastModified, p.NarHash, p.Owner, p.Repo, p.Rev, "github"},
+			"original": original{p.Owner, p.Ref, p.Repo, "github"},
+		}
+	}
+	disko := node(Disko)
+	disko["inputs"] = map[string][]string{"nixpkgs": {"nixpkgs"}}
 	lock := map[string]any{
 		"nodes": map[string]any{
-			"nixpkgs": map[string]any{
-				"locked":   locked{p.LastModified, p.NarHash, p.Owner, p.Repo, p.Rev, "github"},
-				"original": original{p.Owner, p.Ref, p.Repo, "github"},
-			},
-			"root": map[string]any{"inputs": map[string]string{"nixpkgs": "nixpkgs"}},
+			"disko":   disko,
+			"nixpkgs": node(Nixpkgs),
+			"root":    map[string]any{"inputs": map[string]string{"disko": "disko", "nixpkgs": "nixpkgs"}},
 		},
 		"root":    "root",
 		"version": 7,

@@ -1,8 +1,8 @@
 package tests
 
 // Checks of the repository's own flake (flake.nix, flake.lock): that it
-// parses, pins the nixpkgs the generator pins, exports every NixOS module
-// and has the vendorHash that buildGoModule computes.
+// parses, pins the nixpkgs and disko the generator pins, exports every NixOS
+// module and has the vendorHash that buildGoModule computes.
 
 import (
 	"bytes"
@@ -52,17 +52,18 @@ func TestRepoFlakeParses(t *testing.T) {
 }
 
 // repoLock is the part of a flake.lock that the repository's lock must have.
+// A node's input is the name of a node, or a "follows" path of input names.
 type repoLock struct {
 	Nodes map[string]struct {
-		Inputs   map[string]string `json:"inputs"`
-		Locked   map[string]any    `json:"locked"`
-		Original map[string]any    `json:"original"`
+		Inputs   map[string]any `json:"inputs"`
+		Locked   map[string]any `json:"locked"`
+		Original map[string]any `json:"original"`
 	} `json:"nodes"`
 	Root    string `json:"root"`
 	Version int    `json:"version"`
 }
 
-func TestRepoFlakeLockPinsGeneratorNixpkgs(t *testing.T) {
+func TestRepoFlakeLockPinsGeneratorInputs(t *testing.T) {
 	data := readRepoFile(t, "flake.lock")
 	var lock repoLock
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -78,42 +79,54 @@ func TestRepoFlakeLockPinsGeneratorNixpkgs(t *testing.T) {
 		nodes = append(nodes, name)
 	}
 	sort.Strings(nodes)
-	if strings.Join(nodes, " ") != "nixpkgs root" {
-		t.Errorf("flake.lock: nodes %v, want [nixpkgs root]", nodes)
+	if strings.Join(nodes, " ") != "disko nixpkgs root" {
+		t.Errorf("flake.lock: nodes %v, want [disko nixpkgs root]", nodes)
 	}
-	if got := lock.Nodes["root"].Inputs; len(got) != 1 || got["nixpkgs"] != "nixpkgs" {
-		t.Errorf("flake.lock: root inputs %v, want nixpkgs only", got)
+	if got := marshal(t, lock.Nodes["root"].Inputs); got != `{"disko":"disko","nixpkgs":"nixpkgs"}` {
+		t.Errorf("flake.lock: root inputs %s, want disko and nixpkgs", got)
 	}
-
-	p := generator.Nixpkgs
-	wantLocked := map[string]any{
-		"lastModified": json.Number(jsonInt(p.LastModified)),
-		"narHash":      p.NarHash,
-		"owner":        p.Owner,
-		"repo":         p.Repo,
-		"rev":          p.Rev,
-		"type":         "github",
+	if got := marshal(t, lock.Nodes["nixpkgs"].Inputs); got != "null" {
+		t.Errorf("flake.lock: nixpkgs has inputs %s, want none", got)
 	}
-	wantOriginal := map[string]any{
-		"owner": p.Owner,
-		"ref":   p.Ref,
-		"repo":  p.Repo,
-		"type":  "github",
-	}
-	node := lock.Nodes["nixpkgs"]
-	if got, want := marshal(t, node.Locked), marshal(t, wantLocked); got != want {
-		t.Errorf("flake.lock nixpkgs.locked:\n got %s\nwant %s (generator.Nixpkgs)", got, want)
-	}
-	if got, want := marshal(t, node.Original), marshal(t, wantOriginal); got != want {
-		t.Errorf("flake.lock nixpkgs.original:\n got %s\nwant %s (generator.Nixpkgs)", got, want)
+	// disko uses the flake's nixpkgs, not a second one of its own.
+	if got := marshal(t, lock.Nodes["disko"].Inputs); got != `{"nixpkgs":["nixpkgs"]}` {
+		t.Errorf("flake.lock: disko inputs %s, want nixpkgs following the root's", got)
 	}
 
-	// The input URL must be the locked branch, or Nix would re-lock.
-	m := regexp.MustCompile(`(?m)^\s*inputs\.nixpkgs\.url\s*=\s*"([^"]*)"\s*;`).FindSubmatch(readRepoFile(t, "flake.nix"))
-	if m == nil {
-		t.Errorf(`flake.nix: no line inputs.nixpkgs.url = "..."; found`)
-	} else if got := string(m[1]); got != p.URL() {
-		t.Errorf("flake.nix: inputs.nixpkgs.url = %q, want %q", got, p.URL())
+	flake := readRepoFile(t, "flake.nix")
+	for name, p := range map[string]generator.Pin{"nixpkgs": generator.Nixpkgs, "disko": generator.Disko} {
+		wantLocked := map[string]any{
+			"lastModified": json.Number(jsonInt(p.LastModified)),
+			"narHash":      p.NarHash,
+			"owner":        p.Owner,
+			"repo":         p.Repo,
+			"rev":          p.Rev,
+			"type":         "github",
+		}
+		wantOriginal := map[string]any{
+			"owner": p.Owner,
+			"ref":   p.Ref,
+			"repo":  p.Repo,
+			"type":  "github",
+		}
+		node := lock.Nodes[name]
+		if got, want := marshal(t, node.Locked), marshal(t, wantLocked); got != want {
+			t.Errorf("flake.lock %s.locked:\n got %s\nwant %s (generator's pin)", name, got, want)
+		}
+		if got, want := marshal(t, node.Original), marshal(t, wantOriginal); got != want {
+			t.Errorf("flake.lock %s.original:\n got %s\nwant %s (generator's pin)", name, got, want)
+		}
+
+		// The input URL must be the locked branch, or Nix would re-lock.
+		m := regexp.MustCompile(`(?m)^\s*inputs\.` + name + `\.url\s*=\s*"([^"]*)"\s*;`).FindSubmatch(flake)
+		if m == nil {
+			t.Errorf(`flake.nix: no line inputs.%s.url = "..."; found`, name)
+		} else if got := string(m[1]); got != p.URL() {
+			t.Errorf("flake.nix: inputs.%s.url = %q, want %q", name, got, p.URL())
+		}
+	}
+	if !regexp.MustCompile(`(?m)^\s*inputs\.disko\.inputs\.nixpkgs\.follows\s*=\s*"nixpkgs"\s*;`).Match(flake) {
+		t.Errorf(`flake.nix: no line inputs.disko.inputs.nixpkgs.follows = "nixpkgs"; found`)
 	}
 
 	// Byte for byte what the generator writes into every generated flake,
@@ -243,10 +256,11 @@ func TestRepoVendorHash(t *testing.T) {
 }
 
 // TestRepoFlakeExportsEveryModule evaluates the flake's nixosModules (no
-// nixpkgs is needed for that) and checks that every .nix file under modules/
-// is exported under its name (hardware/<p>.nix as hardware-<p>), and that
-// modules/default.nix, what every machine imports, imports every module
-// that is not a provider layer.
+// nixpkgs is needed for that, and disko is a stand-in) and checks that every
+// .nix file under modules/ is exported under its name (hardware/<p>.nix as
+// hardware-<p>), together with disko's NixOS module when it lays out a disk
+// with hardware/disko.nix, and that modules/default.nix, what every machine
+// imports, imports every module that is not a provider layer.
 func TestRepoFlakeExportsEveryModule(t *testing.T) {
 	nixtest.Require(t)
 	root := repoRoot(t)
@@ -278,6 +292,7 @@ func TestRepoFlakeExportsEveryModule(t *testing.T) {
   out = flake.outputs {
     self = out;
     nixpkgs = throw "nixosModules must not depend on nixpkgs";
+    disko.nixosModules.disko = "` + diskoStandIn + `";
   };
   str = v: if builtins.isPath v then [ (toString v) ] else map toString (v.imports or [ ]);
 in
@@ -309,11 +324,17 @@ builtins.mapAttrs (name: str) out.nixosModules // {
 
 	for name, path := range want {
 		paths, ok := got[name]
+		wantPaths := []string{path}
+		if layout, err := usesDiskLayout(path); err != nil {
+			t.Fatal(err)
+		} else if layout {
+			wantPaths = []string{diskoStandIn, path}
+		}
 		switch {
 		case !ok:
 			t.Errorf("flake.nix: nixosModules has no %q (for %s)", name, relTo(root, path))
-		case len(paths) != 1 || paths[0] != path:
-			t.Errorf("flake.nix: nixosModules.%s is %v, want %s", name, paths, path)
+		case !slices.Equal(paths, wantPaths):
+			t.Errorf("flake.nix: nixosModules.%s is %v, want %v", name, paths, wantPaths)
 		}
 	}
 	for name, paths := range got {
@@ -321,11 +342,32 @@ builtins.mapAttrs (name: str) out.nixosModules // {
 			t.Errorf("flake.nix: nixosModules.%s (%v) is not a file under modules/", name, paths)
 		}
 		for _, p := range paths {
+			if p == diskoStandIn {
+				continue
+			}
 			if _, err := os.Stat(p); err != nil {
 				t.Errorf("flake.nix: nixosModules.%s: %v", name, err)
 			}
 		}
 	}
+}
+
+// diskoStandIn stands for disko's NixOS module when the flake's
+// nixosModules are evaluated without fetching disko.
+const diskoStandIn = "<disko.nixosModules.disko>"
+
+// usesDiskLayout tells whether the module at path is freecloud's boot-disk
+// layout (modules/hardware/disko.nix, which sets disko's options) or
+// imports it: then the flake must export it together with disko's module.
+func usesDiskLayout(path string) (bool, error) {
+	if filepath.Base(path) == "disko.nix" {
+		return true, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false, err
+	}
+	return regexp.MustCompile(`(?s)imports\s*=\s*\[[^\]]*\./disko\.nix`).Match(data), nil
 }
 
 // nixString quotes s as a Nix string.

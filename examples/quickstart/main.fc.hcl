@@ -61,6 +61,9 @@ machine "nas1" {
   address  = "203.0.113.7"
   country  = "DE"
   admins   = var.admin_keys
+  # The disk that installing NixOS erases and lays out; by-id names the
+  # same disk on every boot.
+  boot_disk = "/dev/disk/by-id/nvme-Samsung_SSD_980_1TB_S649NX0R123456"
 }
 
 service "proxy" {

@@ -74,6 +74,15 @@ machine "web1" {
 }
 `
 
+// bareMetal is a deployment whose last machine block is left open at line
+// 6, for cases that add attributes from line 7.
+const bareMetal = `deployment "acme" {}
+provider "baremetal" "office" {}
+machine "nas1" {
+  provider = provider.baremetal.office
+  address  = "203.0.113.7"
+  country  = "DE"`
+
 func load(t *testing.T, files map[string]string, opts Options) (*Deployment, hcl.Diagnostics) {
 	t.Helper()
 	if opts.Catalogue == nil {
@@ -165,17 +174,117 @@ output "login" {
 		t.Errorf("output = %q", got)
 	}
 
-	// Cloud servers are not logged in to this way: say so.
-	_, diags = load(t, map[string]string{"main.fc.hcl": `deployment "acme" {}
+	// Cloud servers are logged in to over SSH too (to install and deploy
+	// them), with the same attributes; what a cloud kind ignores is warned
+	// about.
+	dep, diags = load(t, map[string]string{"main.fc.hcl": `deployment "acme" {}
 provider "hetzner" "eu" {}
 machine "web1" {
   provider = provider.hetzner.eu
   location = "fsn1"
   size     = "cx22"
   port     = 2222
+  country  = "DE"
 }`}, Options{})
-	if diags.HasErrors() || len(diags) != 1 || !strings.Contains(diags[0].Detail, "port is not used for hetzner machines") {
-		t.Errorf("port on a cloud server: %v", diags)
+	if diags.HasErrors() || len(diags) != 1 || !strings.Contains(diags[0].Detail, "country is not used for hetzner machines") {
+		t.Errorf("port and country on a cloud server: %v", diags)
+	}
+	if m := dep.Machines[0]; m.Port != 2222 {
+		t.Errorf("port %d on a cloud server, want 2222", m.Port)
+	}
+}
+
+func TestLoadBootDiskAndJump(t *testing.T) {
+	dep, diags := load(t, map[string]string{"main.fc.hcl": `deployment "acme" {}
+provider "baremetal" "office" {}
+provider "hetzner" "eu" {}
+machine "nas1" {
+  provider  = provider.baremetal.office
+  address   = "10.0.0.7"
+  country   = "DE"
+  boot_disk = "/dev/disk/by-id/nvme-Samsung_SSD_980_1TB_S649NX0R123456"
+  ssh_jump  = "jump@bastion.example.org:2222"
+  disks     = [{ name = "data", device = "/dev/disk/by-id/ata-WDC_WD40EFRX-68N32N0_WD-WCC7K1234567" }]
+}
+machine "web1" {
+  provider = provider.hetzner.eu
+  location = "fsn1"
+  size     = "cx22"
+  ssh_jump = "[2001:db8::1]:22"
+}
+output "nas1" { value = "${machine.nas1.boot_disk} via ${machine.nas1.ssh_jump}" }
+`}, Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	nas1, web1 := dep.Machine("nas1"), dep.Machine("web1")
+	if nas1.BootDisk != "/dev/disk/by-id/nvme-Samsung_SSD_980_1TB_S649NX0R123456" {
+		t.Errorf("nas1.BootDisk = %q", nas1.BootDisk)
+	}
+	if j := nas1.Jump; j == nil || *j != (JumpHost{User: "jump", Host: "bastion.example.org", Port: 2222}) {
+		t.Errorf("nas1.Jump = %+v", j)
+	}
+	if j := web1.Jump; j == nil || *j != (JumpHost{Host: "2001:db8::1", Port: 22}) {
+		t.Errorf("web1.Jump = %+v", j)
+	}
+	if web1.BootDisk != "" {
+		t.Errorf("web1.BootDisk = %q, want none", web1.BootDisk)
+	}
+	if got, want := dep.Outputs[0].Value.AsString(), "/dev/disk/by-id/nvme-Samsung_SSD_980_1TB_S649NX0R123456 via jump@bastion.example.org:2222"; got != want {
+		t.Errorf("output = %q, want %q", got, want)
+	}
+}
+
+func TestParseJump(t *testing.T) {
+	for _, tt := range []struct {
+		in      string
+		want    JumpHost
+		str     string // what String gives back, when not in
+		problem string // words of the problem; "" when valid
+	}{
+		{in: "bastion.example.org", want: JumpHost{Host: "bastion.example.org"}},
+		{in: "bastion", want: JumpHost{Host: "bastion"}},
+		{in: "jump@bastion.example.org", want: JumpHost{User: "jump", Host: "bastion.example.org"}},
+		{in: "bastion.example.org:2222", want: JumpHost{Host: "bastion.example.org", Port: 2222}},
+		{in: "ops.team@203.0.113.9:65535", want: JumpHost{User: "ops.team", Host: "203.0.113.9", Port: 65535}},
+		{in: "[2001:db8::1]:2200", want: JumpHost{Host: "2001:db8::1", Port: 2200}},
+		{in: "[2001:db8::1]", want: JumpHost{Host: "2001:db8::1"}, str: "2001:db8::1"},
+		{in: "root@2001:db8::1", want: JumpHost{User: "root", Host: "2001:db8::1"}},
+		{in: "", problem: "host is missing"},
+		{in: "jump@", problem: "host is missing"},
+		{in: ":22", problem: "host is missing"},
+		{in: "[]:22", problem: "IPv6"},
+		{in: "bastion:", problem: "port after : is missing"},
+		{in: "bastion:0", problem: "from 1 to 65535"},
+		{in: "bastion:65536", problem: "from 1 to 65535"},
+		{in: "bastion:022", problem: "from 1 to 65535"},
+		{in: "bastion:+22", problem: "from 1 to 65535"},
+		{in: "bastion:ssh", problem: "from 1 to 65535"},
+		{in: "jump host", problem: "spaces"},
+		{in: " bastion", problem: "spaces"},
+		{in: "bastion\n", problem: "spaces"},
+		{in: "@bastion", problem: "login name"},
+		{in: "jump:hunter2@bastion", problem: "password"},
+		{in: "bastion/22", problem: "not a host name"},
+		{in: "[10.0.0.1]:22", problem: "IPv6"},
+		{in: "[2001:db8::1]22", problem: "only :port"},
+		{in: "2001:db8::zz", problem: "brackets"},
+	} {
+		j, problem := parseJump(tt.in)
+		str := tt.in
+		if tt.str != "" {
+			str = tt.str
+		}
+		switch {
+		case tt.problem == "" && problem != "":
+			t.Errorf("parseJump(%q): %s", tt.in, problem)
+		case tt.problem == "" && *j != tt.want:
+			t.Errorf("parseJump(%q) = %+v, want %+v", tt.in, *j, tt.want)
+		case tt.problem != "" && !strings.Contains(problem, tt.problem):
+			t.Errorf("parseJump(%q): problem %q, want one saying %q", tt.in, problem, tt.problem)
+		case tt.problem == "" && j.String() != str:
+			t.Errorf("(%+v).String() = %q, want %q", *j, j.String(), str)
+		}
 	}
 }
 
@@ -424,6 +533,93 @@ output "token" { value = "x-${var.token}" }`},
 			files: map[string]string{"main.fc.hcl": validBase + "\nvariable \"domain\" { default = \"x\" }\n"},
 			opts:  Options{VarArgs: []VarArg{{Assignment: "domian=y"}}},
 			want:  []string{`No variable "domian" is declared. Did you mean "domain"?`},
+		},
+		{
+			name: "boot_disk on a cloud provider",
+			files: map[string]string{"main.fc.hcl": strings.TrimSuffix(validBase, "}\n") + `  boot_disk = "/dev/sda"
+}`},
+			at:   "main.fc.hcl:9",
+			want: []string{"boot_disk is for bare metal", "provider.hetzner.eu", "remove it"},
+		},
+		{
+			name: "boot_disk not under /dev",
+			files: map[string]string{"main.fc.hcl": bareMetal + `
+  boot_disk = "sda"
+}`},
+			at:   "main.fc.hcl:7",
+			want: []string{"Invalid boot_disk", `"sda"`, "/dev/disk/by-id/"},
+		},
+		{
+			name: "boot_disk leaving /dev",
+			files: map[string]string{"main.fc.hcl": bareMetal + `
+  boot_disk = "/dev/../etc/passwd"
+}`},
+			at:   "main.fc.hcl:7",
+			want: []string{"Invalid boot_disk"},
+		},
+		{
+			name: "boot_disk with shell characters",
+			files: map[string]string{"main.fc.hcl": bareMetal + `
+  boot_disk = "/dev/sd$(reboot)"
+}`},
+			at:   "main.fc.hcl:7",
+			want: []string{"Invalid boot_disk"},
+		},
+		{
+			name: "boot_disk of a data disk",
+			files: map[string]string{"main.fc.hcl": bareMetal + `
+  disks     = [{ name = "data", device = "/dev/sdb" }]
+  boot_disk = "/dev/sdb"
+}`},
+			at:   "main.fc.hcl:8",
+			want: []string{`data disk "data"`},
+		},
+		{
+			name: "boot_disk not a string",
+			files: map[string]string{"main.fc.hcl": bareMetal + `
+  boot_disk = ["/dev/sda"]
+}`},
+			at:   "main.fc.hcl:7",
+			want: []string{"boot_disk must be string"},
+		},
+		{
+			name: "data disk on the boot disk's mount",
+			files: map[string]string{"main.fc.hcl": bareMetal + `
+  disks = [{ name = "data", device = "/dev/sdb", mount = "/boot/" }]
+}`},
+			at:   "main.fc.hcl:7",
+			want: []string{"/boot belongs to the boot disk"},
+		},
+		{
+			name: "two data disks on one mount",
+			files: map[string]string{"main.fc.hcl": bareMetal + `
+  disks = [{ name = "a", mount = "/srv" }, { name = "b", mount = "/srv/" }]
+}`},
+			at:   "main.fc.hcl:7",
+			want: []string{`disks "a" and "b" are both mounted at /srv`},
+		},
+		{
+			name: "ssh_jump without a host",
+			files: map[string]string{"main.fc.hcl": strings.TrimSuffix(validBase, "}\n") + `  ssh_jump = "jump@"
+}`},
+			at:   "main.fc.hcl:9",
+			want: []string{"Invalid ssh_jump", "the host is missing", "[user@]host[:port]"},
+		},
+		{
+			name: "ssh_jump port out of range",
+			files: map[string]string{"main.fc.hcl": bareMetal + `
+  ssh_jump = "bastion.example.org:0"
+}`},
+			at:   "main.fc.hcl:7",
+			want: []string{"Invalid ssh_jump", "from 1 to 65535"},
+		},
+		{
+			name: "ssh_jump with spaces",
+			files: map[string]string{"main.fc.hcl": bareMetal + `
+  ssh_jump = "jump@bastion example.org"
+}`},
+			at:   "main.fc.hcl:7",
+			want: []string{"Invalid ssh_jump", "spaces"},
 		},
 		{
 			name: "private key as admin",

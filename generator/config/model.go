@@ -6,6 +6,8 @@
 package config
 
 import (
+	"net"
+	"strconv"
 	"strings"
 
 	"github.com/freecloud/freecloud/profiles"
@@ -92,10 +94,21 @@ type Machine struct {
 	// reached the way their provider's image allows.
 	Port int
 	User string
+	// Jump is the bastion freecloud reaches the machine through over SSH
+	// (ssh_jump, any provider); nil to connect directly. It is how the
+	// operator's side connects, so nothing of it enters the generated Nix.
+	Jump *JumpHost
 	// Admins are SSH public keys allowed to log in as root.
 	Admins []string
-	Disks  []Disk
-	Labels map[string]string
+	// BootDisk is the whole disk that installing NixOS erases and lays out
+	// (modules/hardware/disko.nix): an absolute /dev/ path, best a
+	// /dev/disk/by-id/ one, which names the same disk on every boot. Bare
+	// metal only: on a cloud provider its layer knows the disk. Empty on
+	// bare metal means the disk was laid out by hand with freecloud's
+	// filesystem labels, and the machine cannot be installed.
+	BootDisk string
+	Disks    []Disk
+	Labels   map[string]string
 	// StateVersion is NixOS's system.stateVersion. It decides on-disk data
 	// formats, so it stays fixed for the life of the machine, moves included.
 	StateVersion string
@@ -110,6 +123,29 @@ type Machine struct {
 	// sovereignty policy).
 	Ranges    map[string]hcl.Range
 	DeclRange hcl.Range
+}
+
+// A JumpHost is an SSH bastion, written "[user@]host[:port]".
+type JumpHost struct {
+	// User is the login on the bastion; "" means root.
+	User string
+	// Host is a DNS name or an IP address.
+	Host string
+	// Port is the bastion's SSH port; 0 means 22.
+	Port int
+}
+
+// String is the bastion as written in ssh_jump, "[user@]host[:port]", an
+// IPv6 address in brackets when there is a port.
+func (j *JumpHost) String() string {
+	s := j.Host
+	if j.Port != 0 {
+		s = net.JoinHostPort(j.Host, strconv.Itoa(j.Port))
+	}
+	if j.User != "" {
+		s = j.User + "@" + s
+	}
+	return s
 }
 
 // A Disk is a data disk of a machine.

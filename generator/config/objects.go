@@ -2,9 +2,13 @@ package config
 
 import (
 	"fmt"
+	"net"
+	"path"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/freecloud/freecloud/generator/lang"
 	"github.com/freecloud/freecloud/providers"
@@ -41,6 +45,8 @@ var machineSchema = &hcl.BodySchema{
 		{Name: "labels"},
 		{Name: "state_version"},
 		{Name: "backup"},
+		{Name: "boot_disk"},
+		{Name: "ssh_jump"},
 	},
 }
 
@@ -175,6 +181,17 @@ func (l *loader) decodeMachine(name string, b *hcl.Block, attrs hcl.Attributes, 
 		}
 		m.Port = int(n)
 	}
+	if v, good := l.evalAs(attrs["ssh_jump"], ctx, cty.String); !good {
+		ok = false
+	} else if !v.IsNull() {
+		jump, problem := parseJump(v.AsString())
+		if problem != "" {
+			l.diags = append(l.diags, errorf(attrs["ssh_jump"].Expr.Range(), "Invalid ssh_jump",
+				"%q: %s. ssh_jump is the bastion freecloud reaches the machine through, \"[user@]host[:port]\", like \"jump@bastion.example.org:2222\" (user root and port 22 unless given).", v.AsString(), problem))
+			ok = false
+		}
+		m.Jump = jump
+	}
 	if m.User == "" {
 		l.diags = append(l.diags, errorf(attrs["user"].Expr.Range(), "Invalid user",
 			"user is the login freecloud deploys as over SSH, like \"root\"; it cannot be empty."))
@@ -217,6 +234,12 @@ func (l *loader) decodeMachine(name string, b *hcl.Block, attrs hcl.Attributes, 
 		ok = l.checkMachineForKind(m, attrs) && ok
 		m.Platform = m.Provider.Kind.Platform(m.Size)
 	}
+	if v, good := l.evalAs(attrs["boot_disk"], ctx, cty.String); !good {
+		ok = false
+	} else if !v.IsNull() {
+		m.BootDisk = v.AsString()
+		ok = m.Provider != nil && l.checkBootDisk(m, attrs["boot_disk"].Expr.Range()) && ok
+	}
 	if m.Country != "" && !regexp.MustCompile(`^[A-Z]{2}$`).MatchString(m.Country) {
 		l.diags = append(l.diags, errorf(m.Ranges["country"], "Invalid country",
 			"%q: country is an ISO 3166-1 alpha-2 code in capitals, like \"DE\".", m.Country))
@@ -250,10 +273,110 @@ func (l *loader) checkMachineForKind(m *Machine, attrs hcl.Attributes) bool {
 	return ok
 }
 
+// bootDiskRe: the characters of /dev paths, by-id names included, and none
+// that a shell would expand: disko's scripts put the device between double
+// quotes.
+var bootDiskRe = regexp.MustCompile(`^/dev/[A-Za-z0-9._:+,=@/-]+$`)
+
+// checkBootDisk checks boot_disk, the disk the installer erases: bare metal
+// only (a cloud provider's layer knows its servers' disk), an absolute
+// /dev/ path, and none of the machine's data disks.
+func (l *loader) checkBootDisk(m *Machine, rng hcl.Range) bool {
+	if m.Provider.Kind.Type != "baremetal" {
+		l.diags = append(l.diags, errorf(rng, "boot_disk is for bare metal",
+			"machine %q runs on %s, whose servers boot from the disk the provider gives them (modules/%s knows it). boot_disk names the disk to erase on bare metal; remove it here.", m.Name, m.Provider.Address(), m.Provider.Kind.Hardware))
+		return false
+	}
+	if !bootDiskRe.MatchString(m.BootDisk) || path.Clean(m.BootDisk) != m.BootDisk {
+		l.diags = append(l.diags, errorf(rng, "Invalid boot_disk",
+			"%q: boot_disk is the whole disk that installing NixOS erases, an absolute path under /dev/ like \"/dev/disk/by-id/nvme-Samsung_SSD_980_1TB_S649NX0R123456\". A /dev/disk/by-id/ name points at the same disk on every boot; /dev/sda may be another disk after a reboot.", abbreviate(m.BootDisk)))
+		return false
+	}
+	for _, d := range m.Disks {
+		if d.Device != "" && path.Clean(d.Device) == m.BootDisk {
+			l.diags = append(l.diags, errorf(rng, "boot_disk is a data disk",
+				"%s is also the device of data disk %q. Installing erases the boot disk entirely, and data disks never: give the machine its own boot disk.", m.BootDisk, d.Name))
+			return false
+		}
+	}
+	return true
+}
+
+// parseJump parses ssh_jump, "[user@]host[:port]" with an IPv6 address in
+// brackets when it has a port. problem says what is wrong, "" if nothing.
+func parseJump(s string) (j *JumpHost, problem string) {
+	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return nil, "it contains spaces"
+	}
+	j = &JumpHost{}
+	hostPort := s
+	if at := strings.LastIndex(s, "@"); at >= 0 {
+		j.User, hostPort = s[:at], s[at+1:]
+		switch {
+		case strings.Contains(j.User, ":"):
+			return nil, "it holds a password; freecloud logs in to the bastion with your SSH agent or keys, and a password would end up in the deployment's files"
+		case !jumpUserRe.MatchString(j.User):
+			return nil, "the user before @ must be a login name like \"jump\""
+		}
+	}
+	host, port := hostPort, ""
+	switch {
+	case strings.HasPrefix(hostPort, "["):
+		end := strings.Index(hostPort, "]")
+		if end < 0 {
+			return nil, "the [ of an IPv6 address has no ]"
+		}
+		host, port = hostPort[1:end], hostPort[end+1:]
+		if port != "" && !strings.HasPrefix(port, ":") {
+			return nil, "only :port may follow an IPv6 address in brackets"
+		}
+		port = strings.TrimPrefix(port, ":")
+		if port == "" && strings.HasSuffix(hostPort, ":") {
+			return nil, "the port after : is missing"
+		}
+		if ip := net.ParseIP(host); ip == nil || ip.To4() != nil {
+			return nil, "brackets hold an IPv6 address"
+		}
+	case strings.Count(hostPort, ":") == 1:
+		host, port, _ = strings.Cut(hostPort, ":")
+		if port == "" {
+			return nil, "the port after : is missing"
+		}
+	case strings.Count(hostPort, ":") > 1:
+		if net.ParseIP(hostPort) == nil {
+			return nil, "write an IPv6 address in brackets, like [2001:db8::1]:22"
+		}
+	}
+	if host == "" {
+		return nil, "the host is missing"
+	}
+	if net.ParseIP(host) == nil && !jumpHostRe.MatchString(host) {
+		return nil, fmt.Sprintf("%q is not a host name or IP address", host)
+	}
+	j.Host = host
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 || port[0] == '+' || port[0] == '0' {
+			return nil, "the port must be a whole number from 1 to 65535"
+		}
+		j.Port = n
+	}
+	return j, ""
+}
+
+var (
+	// jumpUserRe: a POSIX login name.
+	jumpUserRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+	// jumpHostRe: a DNS name, dot-separated labels of letters, digits,
+	// dashes and underscores, optionally ending in a dot.
+	jumpHostRe = regexp.MustCompile(`^([A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?\.)*[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?\.?$`)
+)
+
 func (l *loader) decodeDisks(v cty.Value, rng hcl.Range) ([]Disk, bool) {
 	var disks []Disk
 	ok := true
 	seen := map[string]bool{}
+	mounts := map[string]string{} // clean mount point → disk name
 	for _, d := range v.AsValueSlice() {
 		disk := Disk{Name: stringAttr(d, "name"), Device: stringAttr(d, "device"), Mount: stringAttr(d, "mount")}
 		if size := d.GetAttr("size"); !size.IsNull() {
@@ -274,9 +397,18 @@ func (l *loader) decodeDisks(v cty.Value, rng hcl.Range) ([]Disk, bool) {
 		if disk.Mount == "" {
 			disk.Mount = "/mnt/" + disk.Name
 		}
-		if !strings.HasPrefix(disk.Mount, "/") {
+		switch clean := path.Clean(disk.Mount); {
+		case !strings.HasPrefix(disk.Mount, "/"):
 			l.diags = append(l.diags, errorf(rng, "Invalid mount point", "disk %q: mount is an absolute path, like \"/srv/data\".", disk.Name))
 			ok = false
+		case clean == "/" || clean == "/boot":
+			l.diags = append(l.diags, errorf(rng, "Invalid mount point", "disk %q: %s belongs to the boot disk, which the provider layer mounts. Mount the data disk elsewhere, like \"/srv/data\".", disk.Name, clean))
+			ok = false
+		case mounts[clean] != "":
+			l.diags = append(l.diags, errorf(rng, "Invalid mount point", "disks %q and %q are both mounted at %s; give each its own mount.", mounts[clean], disk.Name, clean))
+			ok = false
+		default:
+			mounts[clean] = disk.Name
 		}
 		disks = append(disks, disk)
 	}
@@ -331,6 +463,10 @@ func machineValue(m *Machine) cty.Value {
 	for k, v := range m.Labels {
 		labels[k] = cty.StringVal(v)
 	}
+	jump := ""
+	if m.Jump != nil {
+		jump = m.Jump.String()
+	}
 	return cty.ObjectVal(map[string]cty.Value{
 		"name":          cty.StringVal(m.Name),
 		"provider":      providerValue(m.Provider),
@@ -344,6 +480,8 @@ func machineValue(m *Machine) cty.Value {
 		"labels":        cty.ObjectVal(labels),
 		"state_version": cty.StringVal(m.StateVersion),
 		"platform":      cty.StringVal(m.Platform),
+		"boot_disk":     cty.StringVal(m.BootDisk),
+		"ssh_jump":      cty.StringVal(jump),
 	})
 }
 

@@ -1,14 +1,19 @@
 # Provider layer: a generic x86_64 server (or a VM that looks like one),
 # booting through UEFI.
 #
-# Disk layout the installer creates on the boot disk (GPT):
+# Disk layout (disko.nix) the installer creates on freecloud.bootDisk, the
+# machine's boot_disk (hardware.nix sets it), GPT:
+#   1 MiB    BIOS boot partition (type EF02), unused when booting via UEFI
 #   512 MiB  EFI system partition, FAT32, filesystem label "boot" -> /boot
 #   rest     ext4, filesystem label "nixos"                       -> /
+# Without boot_disk the disk is expected laid out that way by hand, and
+# freecloud cannot install the machine.
+#
 # Networking: DHCP on every Ethernet interface.
 # Checked against nixpkgs 4aa6836a648ca76c68866decf0c8965e36ec2a3b.
 { lib, pkgs, ... }:
 {
-  imports = [ ./filesystems.nix ];
+  imports = [ ./disko.nix ];
 
   # NIC and storage firmware from linux-firmware.
   hardware.enableRedistributableFirmware = true;
@@ -37,7 +42,6 @@
     editor = false; # no init=/bin/sh from the console
   };
   boot.loader.efi.canTouchEfiVariables = true;
-
 
   networking.useNetworkd = true;
   networking.useDHCP = true;

@@ -1,12 +1,12 @@
 # Provider layer: Hetzner Cloud VM, x86_64 (CX, CPX, CCX) or aarch64 (CAX).
 #
-# Disk layout the installer creates on /dev/sda (GPT), the same on both
-# architectures so a host can change server type:
-#   1 MiB    BIOS boot partition (type EF02), for GRUB on x86_64
+# Disk layout (disko.nix) the installer creates on the server's one disk,
+# /dev/sda (GPT):
+#   1 MiB    BIOS boot partition (type EF02), for GRUB; x86_64 only
 #   512 MiB  EFI system partition, FAT32, filesystem label "boot" -> /boot
 #   rest     ext4, filesystem label "nixos"                       -> /
-# x86_64 servers boot through legacy BIOS (GRUB on /dev/sda); aarch64 servers
-# boot through UEFI (systemd-boot on the ESP).
+# x86_64 servers boot through legacy BIOS (GRUB on the boot disk); aarch64
+# servers boot through UEFI (systemd-boot on the ESP).
 #
 # Networking: IPv4 by DHCP. Hetzner routes a /64 to each server but offers no
 # DHCPv6, so the generator writes the server's address into
@@ -28,7 +28,7 @@ in
   # NixOS's default initrd module list.
   imports = [
     (modulesPath + "/profiles/qemu-guest.nix")
-    ./filesystems.nix
+    ./disko.nix
   ];
 
   options.freecloud.hetzner = {
@@ -50,8 +50,13 @@ in
   };
 
   config = {
+    # Hetzner decides the disk: the server's own, not a volume.
+    freecloud.bootDisk = lib.mkDefault "/dev/sda";
     boot.loader.grub = lib.mkIf (!uefi) {
-      device = "/dev/sda";
+      # Where the layout put the BIOS boot partition (disko's own GRUB
+      # setting is off with enableConfig, see disko.nix). /dev/sda also
+      # for a disk laid out by hand (bootDisk null).
+      device = lib.defaultTo "/dev/sda" config.freecloud.bootDisk;
       configurationLimit = 10; # kernels live on the small ESP
     };
     boot.loader.systemd-boot = lib.mkIf uefi {
@@ -60,7 +65,6 @@ in
     };
     # A VM's EFI variables belong to this machine alone.
     boot.loader.efi.canTouchEfiVariables = uefi;
-
 
     # networking.useDHCP (default true) adds a DHCP fallback for every other
     # Ethernet interface, so a renamed NIC still gets IPv4.
