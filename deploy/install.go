@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -31,10 +30,11 @@ import (
 //	             half never leaves the machine
 //	upload       the flake to /mnt/var/lib/freecloud/flake
 //	install      nixos-install --flake …#<machine>
-//	record       /mnt/etc/freecloud/deployed.json
 //	reboot       into the installed system
 //	boot         reconnect, expecting the new host key, until the installed system answers
 //	health       as after a deploy's switch
+//	record       /etc/freecloud/deployed.json, once healthy: an install that fails its
+//	             checks leaves none, so the next plan deploys the machine again
 //
 // A machine already in the installer (an install interrupted after kexec)
 // skips kexec. Nothing is rolled back: there is no previous generation.
@@ -77,10 +77,10 @@ func Install(ctx context.Context, conn *sshx.Conn, machine string, tree map[stri
 		{StepHostKey, in.t.Step, in.hostKey},
 		{StepUpload, in.t.Step, in.upload},
 		{StepInstall, in.it.Install, in.install},
-		{StepRecord, in.t.Step, in.write},
 		{StepReboot, in.t.Step, in.reboot},
 		{StepBoot, in.it.Boot, in.waitBoot},
 		{StepHealth, in.t.Health, in.health},
+		{StepRecord, in.t.Step, in.write},
 	}
 	for _, s := range steps {
 		if s.name == StepKexec && in.facts.Installer {
@@ -287,6 +287,8 @@ func (in *installer) waitInstaller(ctx context.Context) error {
 // (the reboot has not happened yet).
 func (in *installer) waitFor(ctx context.Context, policy sshx.HostKeyPolicy, ready func(Facts) bool, what string) error {
 	var last error
+	// Poll soon at first (a VM can be back in seconds), then every Poll.
+	pause := min(time.Second, in.it.Poll)
 	for {
 		c, err := in.current.RedialExpecting(ctx, policy)
 		if err == nil {
@@ -316,8 +318,9 @@ func (in *installer) waitFor(ctx context.Context, policy sshx.HostKeyPolicy, rea
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("%s did not answer: %v", what, bare(last))
-		case <-time.After(in.it.Poll):
+		case <-time.After(pause):
 		}
+		pause = min(2*pause, in.it.Poll)
 	}
 }
 
@@ -393,14 +396,6 @@ func (in *installer) install(ctx context.Context) error {
 	in.record.System, in.result.System = in.built, in.built
 	in.detail = in.built
 	return nil
-}
-
-func (in *installer) write(ctx context.Context) error {
-	data, err := json.MarshalIndent(in.record, "", "  ")
-	if err != nil {
-		return err
-	}
-	return in.current.WriteFile(ctx, StepRecord, in.p.mnt()+DeployedFile, append(data, '\n'), 0o644)
 }
 
 // reboot leaves the installer a moment to close the session cleanly.

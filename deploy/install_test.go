@@ -75,7 +75,7 @@ func TestInstallFromDebian(t *testing.T) {
 		t.Fatalf("commands on the host:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
 	var wantSteps []string
-	for _, s := range []string{"detect", "kexec", "installer", "disko", "host-key", "upload", "install", "record", "reboot", "boot", "health"} {
+	for _, s := range []string{"detect", "kexec", "installer", "disko", "host-key", "upload", "install", "reboot", "boot", "health", "record"} {
 		wantSteps = append(wantSteps, s+" started", s+" done")
 	}
 	if got := rec.steps("web1"); !reflect.DeepEqual(got, wantSteps) {
@@ -221,5 +221,8 @@ func TestInstallUnhealthy(t *testing.T) {
 	}
 	if !reported {
 		t.Error("the new host key was not reported")
+	}
+	if h.Exists("etc/freecloud/deployed.json") {
+		t.Error("an unhealthy install recorded a deploy")
 	}
 }

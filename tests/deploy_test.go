@@ -297,3 +297,50 @@ machine "nas1" {
 	out, code = op.run(h, "plan", "--detailed-exitcode")
 	op.expect(out, code, 0, "No changes.")
 }
+
+// TestApplyAfterAnUnhealthyInstall: the install's health checks fail after
+// the reboot. State keeps the key the install generated as the next key,
+// so the next plan reaches the machine (which now presents it), plans a
+// deploy, and apply makes the new key the pinned one.
+func TestApplyAfterAnUnhealthyInstall(t *testing.T) {
+	h := sshhost.Start(t)
+	h.BecomeDebian()
+	op := newOperator(t, h)
+	op.write(fmt.Sprintf(`deployment "shaky" {}
+provider "baremetal" "office" {}
+machine "nas1" {
+  provider  = provider.baremetal.office
+  address   = "127.0.0.1"
+  port      = %d
+  user      = %q
+  country   = "DE"
+  boot_disk = "/dev/vda"
+}
+`, h.Port, h.User))
+	hostRecord := func() state.Host {
+		t.Helper()
+		st, err := state.ForDeployment(op.dir).Read()
+		if err != nil || st == nil || st.Host("nas1") == nil {
+			t.Fatalf("state has no host.nas1: %v", err)
+		}
+		return *st.Host("nas1")
+	}
+	oldKey := h.HostKey
+	h.On("systemctl is-system-running", sshhost.Reply{Stdout: "degraded\n"})
+	h.On("systemctl --failed *", sshhost.Reply{Stdout: "network-online.target loaded failed failed Network\n"})
+	out, code := op.run(h, "apply", "--auto-approve", "--allow-data-loss", "--installer", op.installer())
+	op.expect(out, code, 1, "generated its host key", "host.nas1: deploy FAILED: nas1: health:", "unit network-online.target failed")
+	newKey := h.CurrentHostKey()
+	if got := hostRecord(); got.SSHHostKey != oldKey || got.NextSSHHostKey != newKey || got.Deployed != "" {
+		t.Fatalf("after the unhealthy install: %+v (new key %q)", got, newKey)
+	}
+
+	h.On("systemctl is-system-running", sshhost.Reply{Stdout: "running\n"}) // newest rule wins
+	out, code = op.run(h, "plan", "--detailed-exitcode")
+	op.expect(out, code, 2, "# host.nas1 will be deployed (never deployed by freecloud)")
+	out, code = op.run(h, "apply", "--auto-approve")
+	op.expect(out, code, 0, "host.nas1: deployed")
+	if got := hostRecord(); got.SSHHostKey != newKey || got.NextSSHHostKey != "" || got.Deployed == "" {
+		t.Fatalf("after the deploy: %+v", got)
+	}
+}
