@@ -71,6 +71,11 @@ type Plan struct {
 	// Deploys are the hosts apply switches to their generated
 	// configuration, after the changes.
 	Deploys []*Deploy `json:"deploys"`
+	// Adopt are the addresses of resources the providers have, labelled
+	// with the deployment, that state does not record: an apply was cut off
+	// between creating and recording them, or state was lost. apply
+	// records them.
+	Adopt []string `json:"adopt,omitempty"`
 }
 
 // A Deploy is one host to deploy: NixOS installed on it first when it
@@ -157,6 +162,11 @@ func Make(in Input) *Plan {
 		}
 		actual := index(in.Actual[prov])
 		desired := index(in.Desired[prov])
+		for _, addr := range sortedKeys(actual) {
+			if in.State == nil || in.State.Resource(addr) == nil {
+				p.Adopt = append(p.Adopt, addr)
+			}
+		}
 		for _, addr := range sortedKeys(desired) {
 			want, spec := desired[addr], specs[desired[addr].Kind]
 			have, exists := actual[addr]
@@ -316,7 +326,7 @@ func diff(have, want *providers.Resource, spec providers.KindSpec) []Diff {
 }
 
 // Empty tells whether the plan changes nothing.
-func (p *Plan) Empty() bool { return len(p.Changes) == 0 && len(p.Deploys) == 0 }
+func (p *Plan) Empty() bool { return len(p.Changes) == 0 && len(p.Deploys) == 0 && len(p.Adopt) == 0 }
 
 // DataLoss returns the changes that lose data.
 func (p *Plan) DataLoss() []*Change {

@@ -90,8 +90,11 @@ func TestMake(t *testing.T) {
 }
 
 func TestNoChanges(t *testing.T) {
+	st := state.New("acme")
+	st.SetResource(&state.Resource{Provider: prov, Kind: "firewall", Name: "web", ID: "4"})
 	p := Make(Input{
 		Deployment: "acme",
+		State:      st,
 		Desired:    map[string][]*providers.Resource{prov: {res("firewall", "web", "", "rules", "x")}},
 		Actual:     map[string][]*providers.Resource{prov: {res("firewall", "web", "4", "rules", "x")}},
 		Kinds:      map[string][]providers.KindSpec{prov: kinds},
@@ -241,5 +244,28 @@ func TestDeploysFromHosts(t *testing.T) {
 		if !strings.Contains(text, w) {
 			t.Errorf("text lacks %q:\n%s", w, text)
 		}
+	}
+}
+
+// Resources the provider has but state does not record (an apply cut off
+// between creating and recording) make the plan non-empty, so that apply
+// runs and records them.
+func TestAdoptWhatStateLacks(t *testing.T) {
+	web1 := &providers.Resource{Kind: "server", Name: "web1", ID: "7", Attrs: map[string]string{"server_type": "cx22"}}
+	st := state.New("acme")
+	in := Input{Deployment: "acme", State: st,
+		Desired: map[string][]*providers.Resource{prov: {web1}},
+		Actual:  map[string][]*providers.Resource{prov: {web1}},
+	}
+	p := Make(in)
+	if p.Empty() || len(p.Adopt) != 1 || p.Adopt[0] != "server.web1" || len(p.Changes) != 0 {
+		t.Fatalf("plan %+v; want server.web1 to adopt and nothing else", p)
+	}
+	if !strings.Contains(p.Text(), "= server.web1") {
+		t.Errorf("text:\n%s", p.Text())
+	}
+	st.SetResource(&state.Resource{Provider: prov, Kind: "server", Name: "web1", ID: "7"})
+	if p := Make(in); !p.Empty() {
+		t.Errorf("state records it: plan %+v, want empty", p)
 	}
 }

@@ -28,6 +28,12 @@ func (p *Plan) Text() string {
 		return b.String()
 	}
 	b.WriteString("freecloud will perform these actions:\n")
+	if len(p.Adopt) > 0 {
+		fmt.Fprintf(&b, "\n  # found at the providers but not in state (an apply was cut off, or state was lost); apply records them:\n")
+		for _, addr := range p.Adopt {
+			fmt.Fprintf(&b, "  = %s\n", addr)
+		}
+	}
 	for _, c := range p.Changes {
 		b.WriteString("\n")
 		note := ""
