@@ -30,7 +30,7 @@ var (
 
 // quickstart is the flake generated from examples/quickstart: what the
 // deploy tests upload.
-func quickstart(t *testing.T) map[string][]byte {
+func quickstart(t testing.TB) map[string][]byte {
 	t.Helper()
 	quickstartOnce.Do(func() {
 		cat, diags := profiles.Builtin()
