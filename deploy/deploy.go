@@ -118,14 +118,16 @@ type Timeouts struct {
 var DefaultTimeouts = Timeouts{Step: 2 * time.Minute, Build: time.Hour, Switch: 5 * time.Minute, Confirm: 30 * time.Second, Health: 2 * time.Minute}
 
 func (t Timeouts) withDefaults() Timeouts {
-	pick := func(v, d time.Duration) time.Duration {
-		if v > 0 {
-			return v
-		}
-		return d
-	}
 	d := DefaultTimeouts
-	return Timeouts{Step: pick(t.Step, d.Step), Build: pick(t.Build, d.Build), Switch: pick(t.Switch, d.Switch), Confirm: pick(t.Confirm, d.Confirm), Health: pick(t.Health, d.Health)}
+	return Timeouts{Step: orDefault(t.Step, d.Step), Build: orDefault(t.Build, d.Build), Switch: orDefault(t.Switch, d.Switch), Confirm: orDefault(t.Confirm, d.Confirm), Health: orDefault(t.Health, d.Health)}
+}
+
+// orDefault is v, or d when v is not set.
+func orDefault(v, d time.Duration) time.Duration {
+	if v > 0 {
+		return v
+	}
+	return d
 }
 
 // RollbackAfter is when the host rolls itself back unless confirmed,

@@ -145,14 +145,8 @@ type InstallTimeouts struct {
 var DefaultInstallTimeouts = InstallTimeouts{Kexec: 15 * time.Minute, Boot: 10 * time.Minute, Poll: 3 * time.Second, Disko: 15 * time.Minute, Install: 2 * time.Hour}
 
 func (t InstallTimeouts) withDefaults() InstallTimeouts {
-	pick := func(v, d time.Duration) time.Duration {
-		if v > 0 {
-			return v
-		}
-		return d
-	}
 	d := DefaultInstallTimeouts
-	return InstallTimeouts{Kexec: pick(t.Kexec, d.Kexec), Boot: pick(t.Boot, d.Boot), Poll: pick(t.Poll, d.Poll), Disko: pick(t.Disko, d.Disko), Install: pick(t.Install, d.Install)}
+	return InstallTimeouts{Kexec: orDefault(t.Kexec, d.Kexec), Boot: orDefault(t.Boot, d.Boot), Poll: orDefault(t.Poll, d.Poll), Disko: orDefault(t.Disko, d.Disko), Install: orDefault(t.Install, d.Install)}
 }
 
 // An InstallResult is a successful install.

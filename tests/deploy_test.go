@@ -50,14 +50,7 @@ service "metrics" {
 `, host.Port, host.User, exporterPort))
 	}
 	run, expect := op.run, op.expect
-	host := func() *state.Host {
-		t.Helper()
-		st, err := state.ForDeployment(dir).Read()
-		if err != nil || st == nil || st.Host("nas1") == nil {
-			t.Fatalf("state has no host.nas1: %v", err)
-		}
-		return st.Host("nas1")
-	}
+	host := func() state.Host { return op.host("nas1") }
 
 	// Without boot_disk nothing says which disk the install may erase.
 	write(h, 9100)
@@ -211,6 +204,16 @@ func (o *operator) run(host *sshhost.Host, args ...string) (string, int) {
 	return out.String(), cmd.ProcessState.ExitCode()
 }
 
+// host is a machine's host record in the deployment's state.
+func (o *operator) host(machine string) state.Host {
+	o.t.Helper()
+	st, err := state.ForDeployment(o.dir).Read()
+	if err != nil || st == nil || st.Host(machine) == nil {
+		o.t.Fatalf("state has no host.%s: %v", machine, err)
+	}
+	return *st.Host(machine)
+}
+
 func (o *operator) expect(out string, code, wantCode int, wants ...string) {
 	o.t.Helper()
 	if code != wantCode {
@@ -317,14 +320,7 @@ machine "nas1" {
   boot_disk = "/dev/vda"
 }
 `, h.Port, h.User))
-	hostRecord := func() state.Host {
-		t.Helper()
-		st, err := state.ForDeployment(op.dir).Read()
-		if err != nil || st == nil || st.Host("nas1") == nil {
-			t.Fatalf("state has no host.nas1: %v", err)
-		}
-		return *st.Host("nas1")
-	}
+	hostRecord := func() state.Host { return op.host("nas1") }
 	oldKey := h.HostKey
 	h.On("systemctl is-system-running", sshhost.Reply{Stdout: "degraded\n"})
 	h.On("systemctl --failed *", sshhost.Reply{Stdout: "network-online.target loaded failed failed Network\n"})
