@@ -171,25 +171,15 @@ type Record struct {
 // switches it to machine's configuration, checked and rolled back on
 // failure as the package documentation describes. A failure is an *Error.
 func Deploy(ctx context.Context, conn *sshx.Conn, machine string, tree map[string][]byte, opts Options) (*Result, error) {
-	hash, err := ConfigHash(tree, machine)
-	if err != nil {
-		return nil, &Error{Machine: machine, Step: StepDetect, Err: err}
-	}
-	deployment, err := manifestDeployment(tree, machine)
-	if err != nil {
-		return nil, &Error{Machine: machine, Step: StepDetect, Err: err}
-	}
 	if opts.BuildOn == "" {
 		opts.BuildOn = BuildOnHost
 	}
 	if _, err := ParseBuildOn(string(opts.BuildOn)); err != nil {
 		return nil, &Error{Machine: machine, Step: StepDetect, Err: err}
 	}
-	d := &deployer{
-		conn: conn, machine: machine, tree: tree, opts: opts,
-		t: opts.Timeouts.withDefaults(), p: hostPaths(opts.Root),
-		result: Result{Machine: machine, Hash: hash},
-		record: Record{Format: 1, Deployment: deployment, Machine: machine, Configuration: hash},
+	d, err := newDeployer(conn, machine, tree, opts)
+	if err != nil {
+		return nil, err
 	}
 	defer d.closeFresh()
 
@@ -218,6 +208,25 @@ func Deploy(ctx context.Context, conn *sshx.Conn, machine string, tree map[strin
 		}
 	}
 	return &d.result, nil
+}
+
+// newDeployer starts a deploy (or an install) of machine's configuration
+// in tree; a tree without the machine is an *Error at detect.
+func newDeployer(conn *sshx.Conn, machine string, tree map[string][]byte, opts Options) (*deployer, error) {
+	hash, err := ConfigHash(tree, machine)
+	if err != nil {
+		return nil, &Error{Machine: machine, Step: StepDetect, Err: err}
+	}
+	deployment, err := manifestDeployment(tree, machine)
+	if err != nil {
+		return nil, &Error{Machine: machine, Step: StepDetect, Err: err}
+	}
+	return &deployer{
+		conn: conn, machine: machine, tree: tree, opts: opts,
+		t: opts.Timeouts.withDefaults(), p: hostPaths(opts.Root),
+		result: Result{Machine: machine, Hash: hash},
+		record: Record{Format: 1, Deployment: deployment, Machine: machine, Configuration: hash},
+	}, nil
 }
 
 // deployer is one deploy in progress.

@@ -39,21 +39,12 @@ import (
 // A machine already in the installer (an install interrupted after kexec)
 // skips kexec. Nothing is rolled back: there is no previous generation.
 func Install(ctx context.Context, conn *sshx.Conn, machine string, tree map[string][]byte, opts InstallOptions) (*InstallResult, error) {
-	hash, err := ConfigHash(tree, machine)
+	d, err := newDeployer(conn, machine, tree, opts.Options)
 	if err != nil {
-		return nil, &Error{Machine: machine, Step: StepDetect, Err: err}
-	}
-	deployment, err := manifestDeployment(tree, machine)
-	if err != nil {
-		return nil, &Error{Machine: machine, Step: StepDetect, Err: err}
+		return nil, err
 	}
 	in := &installer{
-		deployer: deployer{
-			conn: conn, machine: machine, tree: tree, opts: opts.Options,
-			t: opts.Timeouts.withDefaults(), p: hostPaths(opts.Root),
-			result: Result{Machine: machine, Hash: hash},
-			record: Record{Format: 1, Deployment: deployment, Machine: machine, Configuration: hash},
-		},
+		deployer:  *d,
 		it:        opts.InstallTimeouts.withDefaults(),
 		source:    opts.Installer,
 		installed: conn.HostKey(),
