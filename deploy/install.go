@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -293,7 +294,7 @@ func (in *installer) waitFor(ctx context.Context, policy sshx.HostKeyPolicy, rea
 			}
 		} else {
 			var hk *sshx.HostKeyError
-			if errors.As(err, &hk) && !(in.newKey != "" && hk.Presented == fingerprint(in.installed)) {
+			if errors.As(err, &hk) && !(in.newKey != "" && hk.Presented == sshx.Fingerprint(in.installed)) {
 				return err
 			}
 			if ctx.Err() == nil || last == nil { // a dial cut short by the deadline says less than the attempt before
@@ -346,7 +347,7 @@ func (in *installer) disko(ctx context.Context) error {
 func (in *installer) hostKey(ctx context.Context) error {
 	key := in.p.mnt() + "/etc/ssh/ssh_host_ed25519_key"
 	r, err := in.current.Run(ctx, StepHostKey, fmt.Sprintf("mkdir -p -m 755 %s && rm -f %s %s && ssh-keygen -q -t ed25519 -N '' -C %s -f %s && cat %s",
-		q(path2dir(key)), q(key), q(key+".pub"), q("root@"+in.machine), q(key), q(key+".pub")))
+		q(path.Dir(key)), q(key), q(key+".pub"), q("root@"+in.machine), q(key), q(key+".pub")))
 	if err != nil {
 		return err
 	}
@@ -358,8 +359,6 @@ func (in *installer) hostKey(ctx context.Context) error {
 	in.detail = in.newKey
 	return nil
 }
-
-func path2dir(p string) string { return p[:strings.LastIndex(p, "/")] }
 
 func (in *installer) upload(ctx context.Context) error {
 	t, err := in.current.Upload(ctx, in.p.mnt()+FlakeDir, in.tree)
@@ -405,16 +404,6 @@ func (in *installer) waitBoot(ctx context.Context) error {
 	in.fresh = in.current
 	in.current = nil
 	return nil
-}
-
-// fingerprint is the SHA256 fingerprint of a key in authorized_keys
-// format, as HostKeyError names keys.
-func fingerprint(authorizedKey string) string {
-	key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(authorizedKey))
-	if err != nil {
-		return ""
-	}
-	return ssh.FingerprintSHA256(key)
 }
 
 // Paths of an install, below the root.

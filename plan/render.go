@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"golang.org/x/crypto/ssh"
+	"github.com/freecloud/freecloud/deploy/sshx"
 )
 
 // symbols mark actions the way Terraform does, which operators know.
@@ -110,7 +110,7 @@ func writeDeploy(b *strings.Builder, d *Deploy) {
 	switch {
 	case !d.FirstContact:
 	case d.HostKey != "":
-		fmt.Fprintf(b, "      # first contact: it presents host key %s, which apply pins; compare it with the machine's console if you can\n", fingerprint(d.HostKey))
+		fmt.Fprintf(b, "      # first contact: it presents host key %s, which apply pins; compare it with the machine's console if you can\n", keyFingerprint(d.HostKey))
 	case d.Install && !d.Erases:
 		b.WriteString("      # first contact: the new server's host key will be trusted on first use (its provider offers no way to learn it first); the install then replaces it with one read back over that connection\n")
 	default:
@@ -118,13 +118,10 @@ func writeDeploy(b *strings.Builder, d *Deploy) {
 	}
 }
 
-// fingerprint shows a host key as ssh-keygen -l does.
-func fingerprint(authorizedKey string) string {
-	key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(authorizedKey))
-	if err != nil {
-		return fmt.Sprintf("%q", authorizedKey)
-	}
-	return ssh.FingerprintSHA256(key) + " (" + key.Type() + ")"
+// keyFingerprint shows a host key as ssh-keygen -l does, with its type.
+func keyFingerprint(authorizedKey string) string {
+	typ, _, _ := strings.Cut(strings.TrimSpace(authorizedKey), " ")
+	return sshx.Fingerprint(authorizedKey) + " (" + typ + ")"
 }
 
 // short abbreviates a configuration hash for people, as git does commits.

@@ -122,6 +122,17 @@ func (v *verifier) check(_ string, _ net.Addr, key ssh.PublicKey) error {
 	return v.err
 }
 
+// Fingerprint is the SHA256 fingerprint of a key in authorized_keys
+// format, as ssh-keygen -l and HostKeyError show it; the text itself when
+// it is not a key.
+func Fingerprint(authorizedKey string) string {
+	key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(authorizedKey))
+	if err != nil {
+		return authorizedKey
+	}
+	return ssh.FingerprintSHA256(key)
+}
+
 func authorizedKey(key ssh.PublicKey) string {
 	if key == nil {
 		return ""

@@ -14,7 +14,6 @@ import (
 	"github.com/freecloud/freecloud/plan"
 	"github.com/freecloud/freecloud/providers"
 	"github.com/freecloud/freecloud/state"
-	"golang.org/x/crypto/ssh"
 )
 
 // DeployRootEnv relocates every host path a deploy touches, for the
@@ -67,7 +66,7 @@ func (s *session) deployHosts(ctx context.Context, w io.Writer, deploys []*plan.
 		}
 		addr := address(m, actual)
 		if addr == "" {
-			return fmt.Errorf("machine %s: its server has no public IPv4 address to deploy to; set the machine's address", m.Name)
+			return fmt.Errorf("machine %s (%s:%d): its server has no public IPv4 address to deploy to; set the machine's address = \"...\" to reach it another way (a DNS name, a VPN address)", m.Name, m.DeclRange.Filename, m.DeclRange.Start.Line)
 		}
 		policy, err := s.deployPolicy(d)
 		if err != nil {
@@ -211,17 +210,8 @@ func printDeployEvent(w io.Writer, ev deploy.Event) {
 	case ev.Status == deploy.Note:
 		fmt.Fprintf(w, "%s: %s\n", name, ev.Detail)
 	case ev.Step == deploy.StepHostKey && ev.Status == deploy.Done:
-		fmt.Fprintf(w, "%s: generated its host key %s on the machine; pinned in state\n", name, fingerprintOf(ev.Detail))
+		fmt.Fprintf(w, "%s: generated its host key %s on the machine; pinned in state\n", name, sshx.Fingerprint(ev.Detail))
 	}
-}
-
-// fingerprintOf shows a host key as ssh-keygen -l does.
-func fingerprintOf(authorizedKey string) string {
-	key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(authorizedKey))
-	if err != nil {
-		return authorizedKey
-	}
-	return ssh.FingerprintSHA256(key)
 }
 
 // deployFailure explains a failed deploy.
