@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -165,7 +166,8 @@ func (s *session) inspect(ctx context.Context, auth *sshx.Auth, m *config.Machin
 // bareError leaves out the machine an *sshx.Error names: plan shows it
 // under the machine already.
 func bareError(err error) string {
-	if se, ok := err.(*sshx.Error); ok {
+	var se *sshx.Error
+	if errors.As(err, &se) {
 		return se.Detail()
 	}
 	return err.Error()
