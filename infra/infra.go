@@ -59,7 +59,7 @@ func used(dep *config.Deployment, p *config.Provider) bool {
 }
 
 // Desired derives the resources every provider needs for its machines.
-func Desired(dep *config.Deployment, provs map[string]providers.Provider, ports map[string][]providers.Port) (map[string][]*providers.Resource, hcl.Diagnostics) {
+func Desired(ctx context.Context, dep *config.Deployment, provs map[string]providers.Provider, ports map[string][]providers.Port) (map[string][]*providers.Resource, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	specs := map[string][]providers.MachineSpec{}
 	for _, m := range dep.Machines {
@@ -75,7 +75,7 @@ func Desired(dep *config.Deployment, provs map[string]providers.Provider, ports 
 	}
 	out := map[string][]*providers.Resource{}
 	for addr, prov := range provs {
-		rs, err := prov.Desired(dep.Name, specs[addr])
+		rs, err := prov.Desired(ctx, dep.Name, specs[addr])
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot derive the resources of " + addr, Detail: err.Error()})
 			continue

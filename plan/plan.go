@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/freecloud/freecloud/providers"
@@ -310,7 +311,8 @@ func (p *Plan) Erases() []*Deploy {
 }
 
 // diff lists the attributes that differ; an attribute the deployment does
-// not set is not compared.
+// not set, or that only says how the resource was first made
+// (KindSpec.CreateOnly), is not compared.
 func diff(have, want *providers.Resource, spec providers.KindSpec) []Diff {
 	forces := map[string]bool{}
 	for _, a := range spec.Replace {
@@ -318,6 +320,9 @@ func diff(have, want *providers.Resource, spec providers.KindSpec) []Diff {
 	}
 	var out []Diff
 	for _, attr := range sortedKeys(want.Attrs) {
+		if slices.Contains(spec.CreateOnly, attr) {
+			continue
+		}
 		if old := have.Attrs[attr]; old != want.Attrs[attr] {
 			out = append(out, Diff{Attr: attr, Old: old, New: want.Attrs[attr], Forces: forces[attr]})
 		}

@@ -40,6 +40,17 @@ type KindSpec struct {
 	// HoldsData marks kinds whose deletion or replacement loses data
 	// (servers, volumes): apply refuses it unless the operator agrees.
 	HoldsData bool
+	// CreateOnly lists the attributes that say how a resource is first
+	// made and matter no more once it exists, such as the image a server
+	// first boots (NixOS images are replaced every few weeks; the deployed
+	// configuration decides what runs): shown when the resource is
+	// created, never compared afterwards, so a newer image never replaces
+	// a server.
+	CreateOnly []string
+	// Machine marks the kind a machine runs on (Hetzner's server, AWS's
+	// instance): one per machine, named after it, whose Outputs["ipv4"] is
+	// where freecloud reaches the machine over SSH.
+	Machine bool
 }
 
 // A MachineSpec is what a provider needs to know of a machine to derive
@@ -81,8 +92,11 @@ type Provider interface {
 	// (ssh keys before servers): apply removes resources in the reverse
 	// order, since List need not report references.
 	Kinds() []KindSpec
-	// Desired derives the resources a set of machines needs.
-	Desired(deployment string, machines []MachineSpec) ([]*Resource, error)
+	// Desired derives the resources a set of machines needs. It may read
+	// the provider's catalogue (zones, the newest image), never the
+	// deployment's resources: what is wanted does not depend on what
+	// exists.
+	Desired(ctx context.Context, deployment string, machines []MachineSpec) ([]*Resource, error)
 	// Validate checks desired resources against what the provider offers
 	// (locations, sizes, images), saying what would be valid.
 	Validate(ctx context.Context, desired []*Resource) []*ResourceError

@@ -62,7 +62,7 @@ func connect(b *testing.B, fake *hcloudfake.Fake, dep *config.Deployment, cat *p
 	}
 	provs := map[string]providers.Provider{"provider.hetzner.eu": prov}
 	ports, _ := generator.PublicPorts(dep, cat)
-	desired, diags := infra.Desired(dep, provs, ports)
+	desired, diags := infra.Desired(ctx, dep, provs, ports)
 	if diags.HasErrors() {
 		b.Fatal(diags.Error())
 	}

@@ -34,7 +34,7 @@ var ErrNoAPI = errors.New("bare metal has no API: its machines exist already and
 func (*Provider) Kinds() []providers.KindSpec { return nil }
 
 // Desired: a bare-metal machine needs no resources.
-func (*Provider) Desired(string, []providers.MachineSpec) ([]*providers.Resource, error) {
+func (*Provider) Desired(context.Context, string, []providers.MachineSpec) ([]*providers.Resource, error) {
 	return nil, nil
 }
 

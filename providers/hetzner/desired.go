@@ -1,8 +1,8 @@
 package hetzner
 
 import (
+	"context"
 	"crypto/md5"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -56,7 +56,7 @@ const (
 // <machine>-<disk> per disk. Across machines: one SSH key per distinct
 // admin key, and a private network per network zone that holds two or
 // more machines (named after the zone: networks do not span zones).
-func (p *Provider) Desired(deployment string, machines []providers.MachineSpec) ([]*providers.Resource, error) {
+func (p *Provider) Desired(_ context.Context, deployment string, machines []providers.MachineSpec) ([]*providers.Resource, error) {
 	if err := checkName("deployment", deployment); err != nil {
 		return nil, err
 	}
@@ -110,7 +110,7 @@ func machineResources(deployment string, m providers.MachineSpec, networked bool
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
-	rules, err := firewallRules(m.Ports)
+	rules, err := providers.InboundRules(m.Ports)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
@@ -136,7 +136,7 @@ func machineResources(deployment string, m providers.MachineSpec, networked bool
 			"size": strconv.Itoa(d.SizeGB), "location": m.Location,
 		}})
 	}
-	server.Attrs["volumes"] = joinSorted(volumes)
+	server.Attrs["volumes"] = providers.JoinSorted(volumes)
 	for _, admin := range m.Admins {
 		key, err := sshKeyResource(admin)
 		if err != nil {
@@ -184,7 +184,7 @@ func operatorLabels(labels map[string]string) (string, error) {
 		}
 		pairs = append(pairs, k+"="+v)
 	}
-	return joinSorted(pairs), nil
+	return providers.JoinSorted(pairs), nil
 }
 
 // parseLabels reads operatorLabels' form back.
@@ -203,63 +203,20 @@ var (
 	labelValue = regexp.MustCompile(`^([a-zA-Z0-9]([a-zA-Z0-9._-]{0,61}[a-zA-Z0-9])?)?$`)
 )
 
-// firewallRules is the canonical form of a machine's inbound rules, so
-// plans diff them line by line: "tcp/22,tcp/443,udp/51820", sorted, SSH
-// always open (freecloud installs and deploys over it).
-func firewallRules(ports []providers.Port) (string, error) {
-	rules := []string{"tcp/22"}
-	for _, port := range ports {
-		if port.Protocol != "tcp" && port.Protocol != "udp" || port.Port < 1 || port.Port > 65535 {
-			return "", fmt.Errorf("port %s/%d: a public port is tcp or udp, 1 to 65535", port.Protocol, port.Port)
-		}
-		rules = append(rules, fmt.Sprintf("%s/%d", port.Protocol, port.Port))
-	}
-	return joinSorted(rules), nil
-}
-
-// joinSorted joins distinct values, sorted, with commas.
-func joinSorted(values []string) string {
-	values = slices.Clone(values)
-	slices.Sort(values)
-	return strings.Join(slices.Compact(values), ",")
-}
-
-// splitList reads joinSorted's form back.
-func splitList(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, ",")
-}
-
 // sshKeyResource is the resource of an admin's public key: named from a
 // hash of the key proper (type and data, not the comment), so the same
 // key is one resource however often and with whatever comment it is
 // given; Hetzner holds a key once per project.
 func sshKeyResource(publicKey string) (*providers.Resource, error) {
-	key, ok := canonicalKey(publicKey)
+	key, ok := providers.CanonicalKey(publicKey)
 	if !ok {
 		return nil, fmt.Errorf("admin key %.40q… is not an OpenSSH public key (type, base64 data, comment)", publicKey)
 	}
-	sum := sha256.Sum256([]byte(key))
 	return &providers.Resource{
 		Kind:  "ssh_key",
-		Name:  "key-" + hex.EncodeToString(sum[:])[:12],
+		Name:  providers.AdminKeyName(key),
 		Attrs: map[string]string{"public_key": key},
 	}, nil
-}
-
-// canonicalKey is "type base64" of an OpenSSH public key, without the
-// comment.
-func canonicalKey(publicKey string) (string, bool) {
-	fields := strings.Fields(publicKey)
-	if len(fields) < 2 {
-		return "", false
-	}
-	if _, err := base64.StdEncoding.DecodeString(fields[1]); err != nil {
-		return "", false
-	}
-	return fields[0] + " " + fields[1], true
 }
 
 // fingerprint is the MD5 fingerprint by which Hetzner tells keys apart.

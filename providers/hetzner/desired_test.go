@@ -106,7 +106,7 @@ func TestDesired(t *testing.T) {
 	p := newOffline()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rs, err := p.Desired("acme", tt.machines)
+			rs, err := p.Desired(context.Background(), "acme", tt.machines)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -154,7 +154,7 @@ func TestDesiredRefusesWhatHetznerWould(t *testing.T) {
 		{"freecloud's labels", providers.MachineSpec{Name: "a", Location: "fsn1", Size: "cx22", Admins: []string{alice}, Labels: map[string]string{"freecloud/name": "x"}}, "freecloud's"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := p.Desired("acme", []providers.MachineSpec{tt.machine})
+			_, err := p.Desired(context.Background(), "acme", []providers.MachineSpec{tt.machine})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want it to say %q", err, tt.want)
 			}
@@ -164,7 +164,7 @@ func TestDesiredRefusesWhatHetznerWould(t *testing.T) {
 	clash := []providers.MachineSpec{at("web", "fsn1"), at("web-1", "fsn1")}
 	clash[0].Disks = []providers.DiskSpec{{Name: "1-data", SizeGB: 10}}
 	clash[1].Disks = []providers.DiskSpec{{Name: "data", SizeGB: 20}}
-	if _, err := p.Desired("acme", clash); err == nil || !strings.Contains(err.Error(), "volume.web-1-data") {
+	if _, err := p.Desired(context.Background(), "acme", clash); err == nil || !strings.Contains(err.Error(), "volume.web-1-data") {
 		t.Errorf("a name clash gave %v", err)
 	}
 }
@@ -189,7 +189,7 @@ func TestKinds(t *testing.T) {
 
 // keyAddress is the address of an admin key's resource.
 func keyAddress(publicKey string) string {
-	rs, err := newOffline().Desired("x", []providers.MachineSpec{{Name: "m", Location: "fsn1", Size: "cx22", Admins: []string{publicKey}}})
+	rs, err := newOffline().Desired(context.Background(), "x", []providers.MachineSpec{{Name: "m", Location: "fsn1", Size: "cx22", Admins: []string{publicKey}}})
 	if err != nil {
 		panic(err)
 	}

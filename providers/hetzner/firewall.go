@@ -72,7 +72,7 @@ func parseRules(s string) ([]hcloud.FirewallRule, error) {
 		sources = append(sources, *n)
 	}
 	var rules []hcloud.FirewallRule
-	for _, rule := range splitList(s) {
+	for _, rule := range providers.SplitList(s) {
 		proto, port, _ := strings.Cut(rule, "/")
 		if proto != "tcp" && proto != "udp" || port == "" {
 			return nil, fmt.Errorf("firewall rule %q is not protocol/port", rule)
@@ -103,7 +103,7 @@ func firewallAttrs(fw *hcloud.Firewall) map[string]string {
 		}
 		rules = append(rules, rule)
 	}
-	return map[string]string{"rules": joinSorted(rules)}
+	return map[string]string{"rules": providers.JoinSorted(rules)}
 }
 
 func cidrs(ns []net.IPNet) string {

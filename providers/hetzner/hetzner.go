@@ -134,7 +134,7 @@ var kinds = []kind{
 		create: (*Provider).createPrimaryIP, delete: (*Provider).deletePrimaryIP},
 	{spec: providers.KindSpec{Kind: "volume", Replace: []string{"location"}, HoldsData: true},
 		create: (*Provider).createVolume, update: (*Provider).updateVolume, delete: (*Provider).deleteVolume},
-	{spec: providers.KindSpec{Kind: "server", Replace: []string{"image", "location"}, HoldsData: true},
+	{spec: providers.KindSpec{Kind: "server", Replace: []string{"image", "location"}, HoldsData: true, Machine: true},
 		create: (*Provider).createServer, update: (*Provider).updateServer, delete: (*Provider).deleteServer},
 }
 
@@ -162,15 +162,15 @@ func (p *Provider) Kinds() []providers.KindSpec {
 func (p *Provider) Create(ctx context.Context, deployment string, r *providers.Resource, ids providers.IDs) (*providers.Resource, error) {
 	k, err := kindOf(r.Kind)
 	if err != nil {
-		return nil, opError("create", r, err)
+		return nil, providers.OpError("create", r, err)
 	}
 	id, err := k.create(p, ctx, deployment, r, ids)
 	if id == 0 {
-		return nil, opError("create", r, err)
+		return nil, providers.OpError("create", r, err)
 	}
-	made := clone(r)
+	made := providers.Clone(r)
 	made.ID = strconv.FormatInt(id, 10)
-	return made, opError("create", r, err)
+	return made, providers.OpError("create", r, err)
 }
 
 // Update changes a resource in place. It refuses a change of an attribute
@@ -178,16 +178,14 @@ func (p *Provider) Create(ctx context.Context, deployment string, r *providers.R
 func (p *Provider) Update(ctx context.Context, deployment string, current, desired *providers.Resource, ids providers.IDs) (*providers.Resource, error) {
 	k, err := kindOf(desired.Kind)
 	if err != nil {
-		return nil, opError("update", desired, err)
+		return nil, providers.OpError("update", desired, err)
 	}
 	id, err := parseID(current)
 	if err != nil {
-		return nil, opError("update", desired, err)
+		return nil, providers.OpError("update", desired, err)
 	}
-	for _, attr := range k.spec.Replace {
-		if current.Attrs[attr] != desired.Attrs[attr] {
-			return nil, opError("update", desired, fmt.Errorf("%s cannot change in place (%q → %q): the resource must be replaced", attr, current.Attrs[attr], desired.Attrs[attr]))
-		}
+	if err := providers.CheckReplace(k.spec, current, desired); err != nil {
+		return nil, providers.OpError("update", desired, err)
 	}
 	if k.update != nil {
 		err = k.update(p, ctx, deployment, id, current, desired, ids)
@@ -195,9 +193,9 @@ func (p *Provider) Update(ctx context.Context, deployment string, current, desir
 		err = errors.New("nothing of it can change in place")
 	}
 	if err != nil {
-		return nil, opError("update", desired, err)
+		return nil, providers.OpError("update", desired, err)
 	}
-	updated := clone(desired)
+	updated := providers.Clone(desired)
 	updated.ID = current.ID
 	return updated, nil
 }
@@ -206,7 +204,7 @@ func (p *Provider) Update(ctx context.Context, deployment string, current, desir
 func (p *Provider) Delete(ctx context.Context, r *providers.Resource) error {
 	k, err := kindOf(r.Kind)
 	if err != nil {
-		return opError("delete", r, err)
+		return providers.OpError("delete", r, err)
 	}
 	id, err := parseID(r)
 	if err == nil {
@@ -215,16 +213,7 @@ func (p *Provider) Delete(ctx context.Context, r *providers.Resource) error {
 	if hcloud.IsError(err, hcloud.ErrorCodeNotFound) {
 		return nil
 	}
-	return opError("delete", r, err)
-}
-
-// opError says which operation on which resource failed. API errors read
-// "<message> (<code>)", as hcloud-go prints them.
-func opError(op string, r *providers.Resource, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("%s %s: %w", op, r.Address(), err)
+	return providers.OpError("delete", r, err)
 }
 
 func parseID(r *providers.Resource) (int64, error) {
@@ -263,11 +252,4 @@ func labels(deployment string, r *providers.Resource) map[string]string {
 // them in one request.
 func (p *Provider) wait(ctx context.Context, actions ...*hcloud.Action) error {
 	return p.client.Action.WaitFor(ctx, slices.DeleteFunc(actions, func(a *hcloud.Action) bool { return a == nil })...)
-}
-
-func clone(r *providers.Resource) *providers.Resource {
-	c := *r
-	c.Attrs = maps.Clone(r.Attrs)
-	c.Refs = slices.Clone(r.Refs)
-	return &c
 }

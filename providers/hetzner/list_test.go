@@ -82,7 +82,7 @@ func deploy(tb testing.TB, p *hetzner.Provider, n int) []*providers.Resource {
 			Ports: []providers.Port{{Protocol: "tcp", Port: 443}},
 		})
 	}
-	desired, err := p.Desired("big", machines)
+	desired, err := p.Desired(context.Background(), "big", machines)
 	if err != nil {
 		tb.Fatal(err)
 	}

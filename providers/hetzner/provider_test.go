@@ -100,7 +100,7 @@ func TestServerTypeChange(t *testing.T) {
 	m := at("web1", "fsn1")
 	made := create(t, p, m)
 	m.Size = "cpx31"
-	desired, _ := p.Desired("acme", []providers.MachineSpec{m})
+	desired, _ := p.Desired(context.Background(), "acme", []providers.MachineSpec{m})
 	server := find(desired, "server.web1")
 	f.ResetRequests()
 	if _, err := p.Update(context.Background(), "acme", made["server.web1"], server, idsOf(made)); err != nil {
@@ -123,7 +123,7 @@ func TestFailedActionIsReported(t *testing.T) {
 	f.FailActions("create_volume", 1)
 	m := at("db", "fsn1")
 	m.Disks = []providers.DiskSpec{{Name: "data", SizeGB: 10}}
-	desired, _ := p.Desired("acme", []providers.MachineSpec{m})
+	desired, _ := p.Desired(context.Background(), "acme", []providers.MachineSpec{m})
 	made, err := p.Create(context.Background(), "acme", find(desired, "volume.db-data"), nil)
 	var actionErr hcloud.ActionError
 	if !errors.As(err, &actionErr) || !strings.Contains(err.Error(), "create volume.db-data: create_volume failed") {
@@ -136,7 +136,7 @@ func TestFailedActionIsReported(t *testing.T) {
 
 func TestCreateNeedsItsReferences(t *testing.T) {
 	p, _ := fresh(t, hcloudfake.Options{})
-	desired, _ := p.Desired("acme", []providers.MachineSpec{at("web1", "fsn1")})
+	desired, _ := p.Desired(context.Background(), "acme", []providers.MachineSpec{at("web1", "fsn1")})
 	_, err := p.Create(context.Background(), "acme", find(desired, "server.web1"), func(string) (string, bool) { return "", false })
 	if err == nil || !strings.Contains(err.Error(), "create server.web1: needs ") {
 		t.Errorf("err = %v", err)
@@ -150,7 +150,7 @@ func TestVolumesGrowButDoNotShrink(t *testing.T) {
 	made := create(t, p, m)
 	current := made["volume.db-data"]
 	for size, want := range map[string]string{"30": "", "10": "cannot shrink"} {
-		desired := clone(current)
+		desired := providers.Clone(current)
 		desired.Attrs["size"] = size
 		_, err := p.Update(context.Background(), "acme", current, desired, nil)
 		if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
@@ -219,7 +219,7 @@ func create(t *testing.T, p *hetzner.Provider, m providers.MachineSpec) map[stri
 
 func mustDesired(t *testing.T, p *hetzner.Provider, ms ...providers.MachineSpec) []*providers.Resource {
 	t.Helper()
-	desired, err := p.Desired("acme", ms)
+	desired, err := p.Desired(context.Background(), "acme", ms)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,13 +243,4 @@ func idsOf(made map[string]*providers.Resource) providers.IDs {
 		}
 		return "", false
 	}
-}
-
-func clone(r *providers.Resource) *providers.Resource {
-	c := *r
-	c.Attrs = map[string]string{}
-	for k, v := range r.Attrs {
-		c.Attrs[k] = v
-	}
-	return &c
 }

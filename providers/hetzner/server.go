@@ -250,6 +250,6 @@ func serverAttrs(s *hcloud.Server, volumeNames, networkNames map[int64]string) m
 			own = append(own, k+"="+v)
 		}
 	}
-	attrs["volumes"], attrs["network"], attrs["labels"] = joinSorted(volumes), joinSorted(networks), joinSorted(own)
+	attrs["volumes"], attrs["network"], attrs["labels"] = providers.JoinSorted(volumes), providers.JoinSorted(networks), providers.JoinSorted(own)
 	return attrs
 }

@@ -48,6 +48,6 @@ func (p *Provider) deleteSSHKey(ctx context.Context, id int64) error {
 }
 
 func sshKeyAttrs(k *hcloud.SSHKey) map[string]string {
-	key, _ := canonicalKey(k.PublicKey)
+	key, _ := providers.CanonicalKey(k.PublicKey)
 	return map[string]string{"public_key": key}
 }

@@ -147,7 +147,7 @@ func checkServer(cat *catalog, r *providers.Resource, report func(*providers.Res
 				where = append(where, l.Location.Name)
 			}
 		}
-		report(r, "server_type", "server type %q is not sold in %s but in %s.%s", typ, loc, joinSorted(where), hint(typ, orderable(cat, loc, st.Architecture)))
+		report(r, "server_type", "server type %q is not sold in %s but in %s.%s", typ, loc, providers.JoinSorted(where), hint(typ, orderable(cat, loc, st.Architecture)))
 		return
 	}
 	archs, ok := cat.images[image]
@@ -183,5 +183,5 @@ func hint(given string, options []string) string {
 	if len(options) == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" Valid are: %s.", joinSorted(options))
+	return fmt.Sprintf(" Valid are: %s.", providers.JoinSorted(options))
 }

@@ -34,7 +34,7 @@ func TestValidate(t *testing.T) {
 		{"volume too small", machine("fsn1", "cx22", providers.DiskSpec{Name: "data", SizeGB: 5}), []string{"volume.m-data: size", "10 to 10240 GB"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			desired, err := p.Desired("acme", []providers.MachineSpec{tt.machine})
+			desired, err := p.Desired(context.Background(), "acme", []providers.MachineSpec{tt.machine})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,7 +56,7 @@ func TestValidate(t *testing.T) {
 		})
 	}
 	// The image is checked against the server type's architecture.
-	desired, _ := p.Desired("acme", []providers.MachineSpec{machine("fsn1", "cax11")})
+	desired, _ := p.Desired(context.Background(), "acme", []providers.MachineSpec{machine("fsn1", "cax11")})
 	for _, r := range desired {
 		if r.Kind == "server" {
 			r.Attrs["image"] = "debian-14"
@@ -70,7 +70,7 @@ func TestValidate(t *testing.T) {
 // The catalogue is read once per provider: three requests, then none.
 func TestValidateCachesTheCatalogue(t *testing.T) {
 	p, f := fresh(t, hcloudfake.Options{})
-	desired, _ := p.Desired("acme", []providers.MachineSpec{at("m", "fsn1")})
+	desired, _ := p.Desired(context.Background(), "acme", []providers.MachineSpec{at("m", "fsn1")})
 	for range 3 {
 		if errs := p.Validate(context.Background(), desired); len(errs) > 0 {
 			t.Fatal(errs)
@@ -91,7 +91,7 @@ func TestValidateRefusesMoreServersThanANetworkHolds(t *testing.T) {
 	for i := 0; i < 101; i++ {
 		machines = append(machines, providers.MachineSpec{Name: fmt.Sprintf("m%03d", i), Location: "fsn1", Size: "cx22", Admins: []string{hcloudfake.PublicKey("ops")}})
 	}
-	desired, err := p.Desired("big", machines)
+	desired, err := p.Desired(context.Background(), "big", machines)
 	if err != nil {
 		t.Fatal(err)
 	}

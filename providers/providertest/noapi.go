@@ -18,7 +18,7 @@ func RunWithoutAPI(t *testing.T, p providers.Provider, machines []providers.Mach
 		t.Fatalf("Kinds() = %v, want none", kinds)
 	}
 	for _, n := range []int{0, 1, len(machines)} {
-		rs, err := p.Desired(deployment, machines[:n])
+		rs, err := p.Desired(ctx, deployment, machines[:n])
 		if err != nil || len(rs) != 0 {
 			t.Errorf("Desired(%d machines) = %v, %v; want no resources", n, rs, err)
 		}

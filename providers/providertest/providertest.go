@@ -337,7 +337,7 @@ func testInterruptedCreate(t *testing.T, h Harness) {
 // desire derives the resources of machines.
 func desire(t *testing.T, p providers.Provider, deployment string, machines ...providers.MachineSpec) []*providers.Resource {
 	t.Helper()
-	rs, err := p.Desired(deployment, machines)
+	rs, err := p.Desired(ctx(t), deployment, machines)
 	if err != nil {
 		t.Fatalf("Desired: %v", err)
 	}

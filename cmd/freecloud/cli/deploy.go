@@ -34,8 +34,8 @@ func (s *session) machines(inspected map[string]inspection) ([]plan.Machine, err
 			return nil, err
 		}
 		pm := plan.Machine{Name: m.Name, Hash: hash}
-		if m.Provider.Type != "baremetal" {
-			pm.Provider, pm.Server = m.Provider.Address(), serverOf(m)
+		if server := s.serverOf(m); server != "" {
+			pm.Provider, pm.Server = m.Provider.Address(), server
 		}
 		if in, ok := inspected[m.Name]; ok {
 			pm.Host, pm.Unreachable = in.host, in.unreachable
@@ -64,7 +64,7 @@ func (s *session) deployHosts(ctx context.Context, w io.Writer, deploys []*plan.
 		if m == nil {
 			return fmt.Errorf("the plan deploys machine %q, which the deployment does not have", d.Machine)
 		}
-		addr := address(m, actual)
+		addr := s.address(m, actual)
 		if addr == "" {
 			return fmt.Errorf("machine %s (%s:%d): its server has no public IPv4 address to deploy to; set the machine's address = \"...\" to reach it another way (a DNS name, a VPN address)", m.Name, m.DeclRange.Filename, m.DeclRange.Start.Line)
 		}

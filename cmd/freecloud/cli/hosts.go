@@ -25,19 +25,31 @@ const (
 	inspectParallelism    = 16
 )
 
-// serverOf is the address of the resource a cloud machine runs on.
-func serverOf(m *config.Machine) string { return "server." + m.Name }
+// serverOf is the address of the resource a machine runs on at its
+// provider (server.web1 at Hetzner, instance.web1 at AWS); "" on bare
+// metal, which has none.
+func (s *session) serverOf(m *config.Machine) string {
+	if prov := s.provs[m.Provider.Address()]; prov != nil {
+		for _, k := range prov.Kinds() {
+			if k.Machine {
+				return k.Kind + "." + m.Name
+			}
+		}
+	}
+	return ""
+}
 
 // address is where freecloud reaches a machine over SSH: the machine's own
 // address when it declares one (bare metal, or a cloud server reached by
 // a DNS name or over a VPN), else its server's public IPv4 as the provider
 // reports it; "" while the server does not exist.
-func address(m *config.Machine, actual map[string][]*providers.Resource) string {
-	if m.Address != "" || m.Provider.Type == "baremetal" {
+func (s *session) address(m *config.Machine, actual map[string][]*providers.Resource) string {
+	server := s.serverOf(m)
+	if m.Address != "" || server == "" {
 		return m.Address
 	}
 	for _, r := range actual[m.Provider.Address()] {
-		if r.Address() == serverOf(m) {
+		if r.Address() == server {
 			return r.Outputs["ipv4"]
 		}
 	}
@@ -113,7 +125,7 @@ func (s *session) inspectHosts(ctx context.Context, actual map[string][]*provide
 	auth := sshx.DefaultAuth()
 	defer auth.Close()
 	for _, m := range s.dep.Machines {
-		addr := address(m, actual)
+		addr := s.address(m, actual)
 		if addr == "" {
 			continue
 		}

@@ -70,7 +70,7 @@ func (g *globals) connect(ctx context.Context, w io.Writer, vars []config.VarArg
 	diags = append(diags, more...)
 	var desired map[string][]*providers.Resource
 	if !diags.HasErrors() {
-		desired, more = infra.Desired(dep, provs, ports)
+		desired, more = infra.Desired(ctx, dep, provs, ports)
 		diags = append(diags, more...)
 	}
 	if !diags.HasErrors() {
