@@ -1,10 +1,13 @@
-// Package providers describes where machines run. Today it knows, for each
-// provider type, what a machine on it must declare and which hardware layer
-// it gets; the Provider interface that creates and deletes resources joins
-// it when plan/apply lands.
+// Package providers describes where machines run and how freecloud talks
+// to them. For each provider type a Kind tells what its provider block may
+// set, what a machine on it must declare, which country its locations are
+// in and which hardware layer its machines get; the Provider interface is
+// what every cloud implements to list, create, update and delete the
+// resources of a deployment (providers/hetzner, providers/aws).
 package providers
 
 import (
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -22,6 +25,49 @@ type Kind struct {
 	Irrelevant []string
 	// Platform tells the Nix system of a machine from its size.
 	Platform func(size string) string
+	// Settings are the attributes a provider block of this kind may set.
+	Settings []Setting
+	// Together are groups of settings that are set together or not at
+	// all.
+	Together [][]string
+	// Country tells the country (ISO 3166-1 alpha-2) a location of this
+	// kind is in; ok is false for a location freecloud does not know. Nil
+	// when machines set their country themselves (bare metal).
+	Country func(location string) (country string, ok bool)
+	// BootsNixOS: servers start from an official NixOS image (AWS's NixOS
+	// AMIs), so freecloud deploys to them directly and never installs.
+	BootsNixOS bool
+
+	// locations is the table behind Country, for Locations.
+	locations map[string]string
+}
+
+// A Setting is an attribute a provider block may set: plain strings that
+// say where and how to reach the provider, never credentials.
+type Setting struct {
+	Name    string
+	Doc     string         // one line for diagnostics: what it is and an example
+	Pattern *regexp.Regexp // nil: any non-empty string
+}
+
+// Setting returns the setting of the kind with that name.
+func (k *Kind) Setting(name string) (Setting, bool) {
+	for _, s := range k.Settings {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Setting{}, false
+}
+
+// Locations lists the locations Country knows, sorted: Hetzner's
+// locations; AWS's regions, whose availability zones (the region and one
+// letter) it knows too. Nil when Country is nil.
+func (k *Kind) Locations() []string {
+	if k.locations == nil {
+		return nil
+	}
+	return sortedKeys(k.locations)
 }
 
 func x86(string) string { return "x86_64-linux" }
@@ -39,6 +85,8 @@ var kinds = map[string]*Kind{
 			}
 			return "x86_64-linux"
 		},
+		Country:   hetznerCountry,
+		locations: hetznerCountries,
 	},
 	"aws": {
 		Type:       "aws",
@@ -56,6 +104,20 @@ var kinds = map[string]*Kind{
 			}
 			return "x86_64-linux"
 		},
+		Settings: []Setting{
+			{Name: "region", Pattern: regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`),
+				Doc: `the AWS region machines are made in, like "eu-central-1"; unset, AWS's configuration decides (AWS_REGION, the profile)`},
+			{Name: "profile",
+				Doc: `the profile of the shared AWS config and credentials files to use, like "prod"; unset, AWS_PROFILE or "default"`},
+			{Name: "vpc_id", Pattern: regexp.MustCompile(`^vpc-[0-9a-f]{8,17}$`),
+				Doc: `an existing VPC to put machines in, like "vpc-0a1b2c3d4e5f67890", with subnet_id; unset, freecloud makes its own network`},
+			{Name: "subnet_id", Pattern: regexp.MustCompile(`^subnet-[0-9a-f]{8,17}$`),
+				Doc: `the subnet of vpc_id that machines go into, like "subnet-0a1b2c3d4e5f67890"`},
+		},
+		Together:   [][]string{{"vpc_id", "subnet_id"}},
+		Country:    awsCountry,
+		locations:  awsRegionCountries,
+		BootsNixOS: true,
 	},
 	"baremetal": {
 		Type:       "baremetal",

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -766,5 +767,321 @@ service "b" {
 	want := "No value for required variable, Unsupported argument, Reference to an undeclared name"
 	if strings.Join(got, ", ") != want {
 		t.Errorf("errors:\n  got:  %s\n  want: %s", strings.Join(got, ", "), want)
+	}
+}
+
+// awsBase is an AWS provider block with a region, and a machine on it whose
+// location is line 7, for cases that change the location.
+const awsBase = `deployment "acme" {}
+provider "aws" "frankfurt" {
+  region = "eu-central-1"
+}
+machine "web1" {
+  provider = provider.aws.frankfurt
+  location = %q
+  size     = "t3.small"
+}
+`
+
+func TestLoadProviderSettings(t *testing.T) {
+	dep, diags := load(t, map[string]string{"main.fc.hcl": `deployment "acme" {}
+variable "region" { default = "eu-central-1" }
+locals {
+  vpc = "vpc-0a1b2c3d4e5f67890"
+}
+provider "aws" "frankfurt" {
+  region    = var.region
+  profile   = "prod"
+  vpc_id    = local.vpc
+  subnet_id = "subnet-0a1b2c3d4e5f67890"
+}
+provider "aws" "default" {}
+provider "hetzner" "eu" {}
+machine "web1" {
+  provider = provider.aws.frankfurt
+  location = "${provider.aws.frankfurt.region}b"
+  size     = "t3.small"
+}
+output "where" {
+  value = "${provider.aws.frankfurt.region} ${provider.aws.frankfurt.vpc_id} [${provider.aws.default.region}] ${machine.web1.provider.profile} ${provider.hetzner.eu.type}.${provider.hetzner.eu.name}"
+}
+`}, Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	var frankfurt, def *Provider
+	for _, p := range dep.Providers {
+		switch p.Address() {
+		case "provider.aws.frankfurt":
+			frankfurt = p
+		case "provider.aws.default":
+			def = p
+		}
+	}
+	want := map[string]string{"region": "eu-central-1", "profile": "prod", "vpc_id": "vpc-0a1b2c3d4e5f67890", "subnet_id": "subnet-0a1b2c3d4e5f67890"}
+	if len(frankfurt.Settings) != len(want) {
+		t.Errorf("settings %v, want %v", frankfurt.Settings, want)
+	}
+	for name, value := range want {
+		if frankfurt.Settings[name] != value {
+			t.Errorf("setting %s = %q, want %q", name, frankfurt.Settings[name], value)
+		}
+	}
+	if r := frankfurt.Ranges["vpc_id"]; rangeAt(&r) != "main.fc.hcl:9" {
+		t.Errorf("vpc_id at %s, want main.fc.hcl:9", rangeAt(&r))
+	}
+	if len(def.Settings) != 0 {
+		t.Errorf("a block without settings has %v", def.Settings)
+	}
+	if m := dep.Machines[0]; m.Location != "eu-central-1b" || m.Country != "DE" {
+		t.Errorf("machine in %s, %s", m.Location, m.Country)
+	}
+	if got, want := dep.Outputs[0].Value.AsString(), "eu-central-1 vpc-0a1b2c3d4e5f67890 [] prod hetzner.eu"; got != want {
+		t.Errorf("output = %q, want %q", got, want)
+	}
+
+	// JSON too.
+	dep, diags = load(t, map[string]string{"main.fc.json": `{
+  "deployment": {"acme": {}},
+  "provider": {"aws": {"ireland": {"region": "eu-west-1", "profile": "ops"}}}
+}`}, Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if s := dep.Providers[0].Settings; s["region"] != "eu-west-1" || s["profile"] != "ops" {
+		t.Errorf("JSON settings %v", s)
+	}
+}
+
+// A cloud machine's country follows from its location, on every cloud,
+// and is there for expressions as on bare metal.
+func TestLoadCountryFromLocation(t *testing.T) {
+	dep, diags := load(t, map[string]string{"main.fc.hcl": `deployment "acme" {}
+provider "hetzner" "eu" {}
+provider "aws" "any" {}
+provider "baremetal" "office" {}
+machine "fsn" {
+  provider = provider.hetzner.eu
+  location = "fsn1"
+  size     = "cx22"
+}
+machine "hel" {
+  provider = provider.hetzner.eu
+  location = "hel1"
+  size     = "cx22"
+  country  = "US"
+}
+machine "zurich" {
+  provider = provider.aws.any
+  location = "eu-central-2a"
+  size     = "t3.small"
+}
+machine "london" {
+  provider = provider.aws.any
+  location = "eu-west-2"
+  size     = "t3.small"
+}
+machine "nas" {
+  provider = provider.baremetal.office
+  address  = "203.0.113.7"
+  country  = "AT"
+}
+output "countries" {
+  value = join(",", [for m in [machine.fsn, machine.hel, machine.zurich, machine.london, machine.nas] : "${m.name}:${m.country}"])
+}
+`}, Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	want := map[string]string{"fsn": "DE", "hel": "FI", "zurich": "CH", "london": "GB", "nas": "AT"}
+	for name, country := range want {
+		if got := dep.Machine(name).Country; got != country {
+			t.Errorf("machine %s: country %q, want %q", name, got, country)
+		}
+	}
+	if got, want := dep.Outputs[0].Value.AsString(), "fsn:DE,hel:FI,zurich:CH,london:GB,nas:AT"; got != want {
+		t.Errorf("output = %q, want %q", got, want)
+	}
+	// hel's country attribute is warned about, and its location wins.
+	if len(diags) != 1 || diags[0].Severity != hcl.DiagWarning || !strings.Contains(diags[0].Detail, "location decides it") || rangeAt(diags[0].Subject) != "main.fc.hcl:14" {
+		t.Errorf("want one warning about hel's country: %v", diags)
+	}
+}
+
+func TestLoadProviderSettingErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		src      string
+		at       string // file:line of the first error
+		want     []string
+		isolated bool // the only error
+	}{
+		{
+			name: "unknown setting",
+			src:  "deployment \"acme\" {}\nprovider \"aws\" \"eu\" {\n  regoin = \"eu-central-1\"\n}\n",
+			at:   "main.fc.hcl:3",
+			want: []string{`provider "aws" has no setting "regoin". Did you mean "region"?`, "\n  region: the AWS region", "\n  vpc_id: ", "\n  subnet_id: ", "\n  profile: "},
+		},
+		{
+			name: "a credential as a setting",
+			src:  "deployment \"acme\" {}\nprovider \"hetzner\" \"eu\" {\n  token = \"abc\"\n}\n",
+			at:   "main.fc.hcl:3",
+			want: []string{`provider "hetzner" takes no settings`, "HCLOUD_TOKEN"},
+		},
+		{
+			name: "setting not matching its pattern",
+			src:  "deployment \"acme\" {}\nprovider \"aws\" \"eu\" {\n  vpc_id    = \"vpc-12\"\n  subnet_id = \"subnet-0a1b2c3d\"\n}\n",
+			at:   "main.fc.hcl:3",
+			want: []string{`"vpc-12" is not a valid vpc_id`, `like "vpc-0a1b2c3d4e5f67890"`},
+		},
+		{
+			name: "empty setting",
+			src:  "deployment \"acme\" {}\nprovider \"aws\" \"eu\" {\n  profile = \"\"\n}\n",
+			at:   "main.fc.hcl:3",
+			want: []string{"profile of provider.aws.eu is empty"},
+		},
+		{
+			name: "region that is no AWS region",
+			src:  "deployment \"acme\" {}\nprovider \"aws\" \"eu\" {\n  region = \"eu-centrl-1\"\n}\n",
+			at:   "main.fc.hcl:3",
+			want: []string{`freecloud knows no AWS region "eu-centrl-1". Did you mean "eu-central-1"?`, "us-west-2"},
+		},
+		{
+			name: "region of another partition",
+			src:  "deployment \"acme\" {}\nprovider \"aws\" \"eu\" {\n  region = \"us-gov-west-1\"\n}\n",
+			at:   "main.fc.hcl:3",
+			want: []string{`freecloud knows no AWS region "us-gov-west-1"`, "commercial partition"},
+		},
+		{
+			name:     "half of a group that goes together",
+			src:      "deployment \"acme\" {}\nprovider \"aws\" \"eu\" {\n  region = \"eu-central-1\"\n  subnet_id = \"subnet-0a1b2c3d\"\n}\n",
+			at:       "main.fc.hcl:4",
+			want:     []string{"vpc_id and subnet_id are set together or not at all", "provider.aws.eu has no vpc_id", "\n  vpc_id: an existing VPC", "or remove subnet_id"},
+			isolated: true,
+		},
+		{
+			name: "sensitive setting",
+			src: `deployment "acme" {}
+variable "profile" {
+  default   = "prod"
+  sensitive = true
+}
+provider "aws" "eu" {
+  profile = var.profile
+}
+`,
+			at:       "main.fc.hcl:7",
+			want:     []string{"profile of provider.aws.eu is sensitive", "shown in plans"},
+			isolated: true,
+		},
+		{
+			name: "setting not a string",
+			src:  "deployment \"acme\" {}\nprovider \"aws\" \"eu\" {\n  region = [\"eu-central-1\"]\n}\n",
+			at:   "main.fc.hcl:3",
+			want: []string{"region must be a string"},
+		},
+		{
+			name: "block in a provider",
+			src:  "deployment \"acme\" {}\nprovider \"aws\" \"eu\" {\n  assume_role {}\n}\n",
+			at:   "main.fc.hcl:3",
+			want: []string{"assume_role"},
+		},
+		{
+			name:     "aws machine outside the block's region",
+			src:      fmt.Sprintf(awsBase, "eu-west-1"),
+			at:       "main.fc.hcl:7",
+			want:     []string{`machine "web1" is in eu-west-1, but provider.aws.frankfurt is for region eu-central-1: use a provider block with region = "eu-west-1", or a location in eu-central-1 (eu-central-1 or an availability zone like eu-central-1a)`},
+			isolated: true,
+		},
+		{
+			name: "aws zone outside the block's region",
+			src:  fmt.Sprintf(awsBase, "eu-west-1b"),
+			at:   "main.fc.hcl:7",
+			want: []string{`machine "web1" is in eu-west-1b (region eu-west-1), but provider.aws.frankfurt is for region eu-central-1`},
+		},
+		{
+			name:     "unknown aws location",
+			src:      fmt.Sprintf(awsBase, "eu-centrl-1a"),
+			at:       "main.fc.hcl:7",
+			want:     []string{`"eu-centrl-1a" is not an AWS region or availability zone that freecloud knows. Did you mean "eu-central-1a"?`, "af-south-1, ", "us-west-2."},
+			isolated: true,
+		},
+		{
+			name: "aws local zone",
+			src:  fmt.Sprintf(awsBase, "eu-central-1-ham-1a"),
+			at:   "main.fc.hcl:7",
+			want: []string{"Local and Wavelength Zones are not supported"},
+		},
+		{
+			name: "aws location of another partition",
+			src: `deployment "acme" {}
+provider "aws" "any" {}
+machine "web1" {
+  provider = provider.aws.any
+  location = "cn-north-1"
+  size     = "t3.small"
+}`,
+			at:   "main.fc.hcl:5",
+			want: []string{`"cn-north-1" is not an AWS region`},
+		},
+		{
+			name: "unknown hetzner location",
+			src: `deployment "acme" {}
+provider "hetzner" "eu" {}
+machine "web1" {
+  provider = provider.hetzner.eu
+  location = "fsn2"
+  size     = "cx22"
+}`,
+			at:       "main.fc.hcl:5",
+			want:     []string{`hetzner has no location "fsn2" that freecloud knows; it knows ash, fsn1, hel1, hil, nbg1, sin. Did you mean "fsn1"?`, "sovereignty"},
+			isolated: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, diags := load(t, map[string]string{"main.fc.hcl": tt.src}, Options{})
+			first := firstError(diags)
+			if first == nil {
+				t.Fatalf("no error: %v", diags)
+			}
+			if first.Subject == nil {
+				t.Fatalf("error has no source range: %s", first.Error())
+			}
+			if got := rangeAt(first.Subject); got != tt.at {
+				t.Errorf("error at %s, want %s: %s", got, tt.at, first.Error())
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(first.Detail, w) && !strings.Contains(first.Summary, w) {
+					t.Errorf("error %q does not contain %q", first.Summary+": "+first.Detail, w)
+				}
+			}
+			if tt.isolated && len(diags) != 1 {
+				t.Errorf("want one diagnostic, got %v", diags)
+			}
+		})
+	}
+}
+
+// A provider block with a bad setting is reported, and the machines on it
+// are still checked when the problem does not touch them.
+func TestLoadProviderSettingAndMachineErrors(t *testing.T) {
+	_, diags := load(t, map[string]string{"main.fc.hcl": `deployment "acme" {}
+provider "aws" "eu" {
+  region  = "eu-central-1"
+  profil  = "prod"
+}
+machine "web1" {
+  provider = provider.aws.eu
+  location = "us-east-1"
+  size     = "t3.small"
+}
+`}, Options{})
+	var got []string
+	for _, d := range diags {
+		got = append(got, rangeAt(d.Subject)+" "+d.Summary)
+	}
+	if want := "main.fc.hcl:4 Unknown provider setting, main.fc.hcl:8 Machine outside its provider's region"; strings.Join(got, ", ") != want {
+		t.Errorf("diagnostics:\n  got:  %s\n  want: %s", strings.Join(got, ", "), want)
 	}
 }

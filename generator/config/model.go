@@ -69,9 +69,15 @@ type Variable struct {
 
 // A Provider is one configured provider, `provider "<type>" "<name>"`.
 type Provider struct {
-	Type      string
-	Name      string
-	Kind      *providers.Kind
+	Type string
+	Name string
+	Kind *providers.Kind
+	// Settings are the attributes the block sets, by name (the kind's
+	// Settings): where and how to reach the provider, like an AWS region.
+	// Unset ones are missing.
+	Settings map[string]string
+	// Ranges holds the source range of every setting's value.
+	Ranges    map[string]hcl.Range
 	DeclRange hcl.Range
 }
 
@@ -86,7 +92,9 @@ type Machine struct {
 	// availability zone); empty on bare metal.
 	Location string
 	Size     string
-	// Country is the ISO 3166-1 alpha-2 code of a bare-metal machine.
+	// Country is the ISO 3166-1 alpha-2 code of the country the machine
+	// is in: a bare-metal machine's country attribute, on a cloud the
+	// country of its location (providers.Kind.Country).
 	Country string
 	Address string
 	// Port and User are how freecloud logs in over SSH to deploy a

@@ -120,20 +120,157 @@ func (l *loader) addProvider(b *hcl.Block) {
 			"%q: provider names are identifiers, like \"eu\" or \"office\".", name))
 		return
 	}
-	_, diags := b.Body.Content(&hcl.BodySchema{})
+	attrs, diags := b.Body.JustAttributes()
 	l.diags = append(l.diags, diags...)
-	p := &Provider{Type: typ, Name: name, Kind: kind, DeclRange: b.DefRange}
-	value := providerValue(p)
+	p := &Provider{Type: typ, Name: name, Kind: kind, Settings: map[string]string{}, Ranges: map[string]hcl.Range{}, DeclRange: b.DefRange}
+	var settings []*hcl.Attribute
+	var exprs []hcl.Expression
+	for _, attr := range sortedAttrs(attrs) {
+		if _, ok := kind.Setting(attr.Name); !ok {
+			l.diags = append(l.diags, unknownSetting(p, attr))
+			continue
+		}
+		settings = append(settings, attr)
+		exprs = append(exprs, attr.Expr)
+	}
 	l.addNode(&node{
-		addr: p.Address(), kind: "provider", name: name, typ: typ, rng: b.DefRange,
-		eval: func(*hcl.EvalContext) (cty.Value, bool) { return value, true },
+		addr: p.Address(), kind: "provider", name: name, typ: typ, rng: b.DefRange, exprs: exprs,
+		eval: func(ctx *hcl.EvalContext) (cty.Value, bool) {
+			ok := l.decodeSettings(p, settings, ctx)
+			return providerValue(p), ok
+		},
 	})
 	l.dep.Providers = append(l.dep.Providers, p)
 }
 
-// providerValue is what provider.<type>.<name> evaluates to.
+// unknownSetting reports an attribute a provider block of its kind does
+// not take, listing those it does.
+func unknownSetting(p *Provider, attr *hcl.Attribute) *hcl.Diagnostic {
+	var detail strings.Builder
+	if len(p.Kind.Settings) == 0 {
+		fmt.Fprintf(&detail, "provider %q takes no settings: its block is empty, like provider %q %q {}.", p.Type, p.Type, p.Name)
+	} else {
+		names := make([]string, len(p.Kind.Settings))
+		for i, s := range p.Kind.Settings {
+			names[i] = s.Name
+		}
+		fmt.Fprintf(&detail, "provider %q has no setting %q.%s Its block may set:", p.Type, attr.Name, lang.DidYouMean(attr.Name, names))
+		for _, s := range p.Kind.Settings {
+			fmt.Fprintf(&detail, "\n  %s: %s", s.Name, s.Doc)
+		}
+	}
+	if looksLikeCredential(attr.Name) {
+		detail.WriteString("\nCredentials never go in deployment files, which are shared and shown in plans: freecloud reads them from the environment, where the provider's own tools look (HCLOUD_TOKEN for Hetzner; AWS's configuration chain of AWS_PROFILE, SSO and ~/.aws).")
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown provider setting", Detail: detail.String(), Subject: attr.NameRange.Ptr()}
+}
+
+func looksLikeCredential(name string) bool {
+	name = strings.ToLower(name)
+	for _, word := range []string{"token", "key", "secret", "password", "credential"} {
+		if strings.Contains(name, word) {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeSettings evaluates the settings of a provider block into
+// p.Settings. It is false when a value cannot be used; settings that
+// belong together but are not are reported without failing the provider,
+// whose value is still whole.
+func (l *loader) decodeSettings(p *Provider, attrs []*hcl.Attribute, ctx *hcl.EvalContext) bool {
+	ok := true
+	written := map[string]*hcl.Attribute{} // non-null, valid or not
+	for _, attr := range attrs {
+		setting, _ := p.Kind.Setting(attr.Name)
+		v, diags := attr.Expr.Value(ctx)
+		l.diags = append(l.diags, diags...)
+		if diags.HasErrors() {
+			ok = false
+			written[attr.Name] = attr
+			continue
+		}
+		if v.ContainsMarked() {
+			l.diags = append(l.diags, errorf(attr.Expr.Range(), "Sensitive value not allowed here",
+				"%s of %s is sensitive, but provider settings are shown in plans and kept in state. Settings say where and how to reach the provider; credentials come from the environment, never from the deployment.", attr.Name, p.Address()))
+			ok = false
+			written[attr.Name] = attr
+			continue
+		}
+		v, err := convert.Convert(v, cty.String)
+		if err != nil || !v.IsKnown() {
+			l.diags = append(l.diags, errorf(attr.Expr.Range(), "Invalid value for "+attr.Name,
+				"%s must be a string: %s is %s.", attr.Name, attr.Name, setting.Doc))
+			ok = false
+			written[attr.Name] = attr
+			continue
+		}
+		if v.IsNull() {
+			continue // unset, as if not written
+		}
+		written[attr.Name] = attr
+		if problem := checkSetting(p, setting, v.AsString()); problem != "" {
+			l.diags = append(l.diags, errorf(attr.Expr.Range(), "Invalid provider setting", "%s", problem))
+			ok = false
+			continue
+		}
+		p.Settings[attr.Name] = v.AsString()
+		p.Ranges[attr.Name] = attr.Expr.Range()
+	}
+	for _, group := range p.Kind.Together {
+		var set *hcl.Attribute
+		var missing []string
+		for _, name := range group {
+			if attr := written[name]; attr == nil {
+				missing = append(missing, name)
+			} else if set == nil || attr.Range.Start.Byte < set.Range.Start.Byte {
+				set = attr
+			}
+		}
+		if set == nil || len(missing) == 0 {
+			continue
+		}
+		var detail strings.Builder
+		fmt.Fprintf(&detail, "%s are set together or not at all, and %s has no %s. Add:", strings.Join(group, " and "), p.Address(), strings.Join(missing, " or "))
+		for _, name := range missing {
+			s, _ := p.Kind.Setting(name)
+			fmt.Fprintf(&detail, "\n  %s: %s", s.Name, s.Doc)
+		}
+		fmt.Fprintf(&detail, "\nor remove %s.", set.Name)
+		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Incomplete provider settings", Detail: detail.String(), Subject: set.Range.Ptr()})
+	}
+	return ok
+}
+
+// checkSetting says what is wrong with the value of a setting, "" if
+// nothing.
+func checkSetting(p *Provider, s providers.Setting, value string) string {
+	switch {
+	case value == "":
+		return fmt.Sprintf("%s of %s is empty; %s is %s. Remove it to leave it unset.", s.Name, p.Address(), s.Name, s.Doc)
+	case strings.IndexFunc(value, unicode.IsControl) >= 0:
+		return fmt.Sprintf("%s of %s holds a line break or control character; %s is %s.", s.Name, p.Address(), s.Name, s.Doc)
+	case s.Pattern != nil && !s.Pattern.MatchString(value):
+		return fmt.Sprintf("%q is not a valid %s; %s is %s.", abbreviate(value), s.Name, s.Name, s.Doc)
+	}
+	if p.Type == "aws" && s.Name == "region" {
+		if region, ok := providers.AWSRegion(value); !ok || region != value {
+			regions := p.Kind.Locations()
+			return fmt.Sprintf("freecloud knows no AWS region %q.%s It knows the regions of AWS's commercial partition: %s.", value, lang.DidYouMean(value, regions), strings.Join(regions, ", "))
+		}
+	}
+	return ""
+}
+
+// providerValue is what provider.<type>.<name> evaluates to: its type,
+// name and every setting of its kind, "" when unset.
 func providerValue(p *Provider) cty.Value {
-	return cty.ObjectVal(map[string]cty.Value{"type": cty.StringVal(p.Type), "name": cty.StringVal(p.Name)})
+	attrs := map[string]cty.Value{"type": cty.StringVal(p.Type), "name": cty.StringVal(p.Name)}
+	for _, s := range p.Kind.Settings {
+		attrs[s.Name] = cty.StringVal(p.Settings[s.Name])
+	}
+	return cty.ObjectVal(attrs)
 }
 
 func (l *loader) addMachine(b *hcl.Block) {
@@ -160,12 +297,16 @@ func (l *loader) decodeMachine(name string, b *hcl.Block, attrs hcl.Attributes, 
 		m.Ranges[attr.Name] = attr.Expr.Range()
 	}
 	m.Provider, ok = l.providerFrom(attrs["provider"], ctx)
+	locationFailed := false
 	for _, s := range []struct {
 		name   string
 		target *string
 	}{{"location", &m.Location}, {"size", &m.Size}, {"country", &m.Country}, {"address", &m.Address}, {"user", &m.User}, {"state_version", &m.StateVersion}} {
 		if v, good := l.evalAs(attrs[s.name], ctx, cty.String); !good {
 			ok = false
+			if s.name == "location" {
+				locationFailed = true // reported; not checked again
+			}
 		} else if !v.IsNull() {
 			*s.target = v.AsString()
 		}
@@ -233,6 +374,14 @@ func (l *loader) decodeMachine(name string, b *hcl.Block, attrs hcl.Attributes, 
 	if m.Provider != nil {
 		ok = l.checkMachineForKind(m, attrs) && ok
 		m.Platform = m.Provider.Kind.Platform(m.Size)
+		if m.Provider.Kind.Country != nil {
+			// The location decides the country; a country attribute was
+			// warned about above.
+			m.Country = ""
+			if _, set := attrs["location"]; set && !locationFailed {
+				ok = l.checkLocation(m) && ok
+			}
+		}
 	}
 	if v, good := l.evalAs(attrs["boot_disk"], ctx, cty.String); !good {
 		ok = false
@@ -262,15 +411,67 @@ func (l *loader) checkMachineForKind(m *Machine, attrs hcl.Attributes) bool {
 	}
 	for _, irr := range kind.Irrelevant {
 		if attr, set := attrs[irr]; set {
+			detail := fmt.Sprintf("%s is not used for %s machines; remove it to avoid confusion.", irr, kind.Type)
+			if irr == "country" && kind.Country != nil {
+				detail = fmt.Sprintf("country is not used for %s machines: their location decides it. Remove it to avoid confusion.", kind.Type)
+			}
 			l.diags = append(l.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagWarning,
 				Summary:  "Attribute has no effect on this provider",
-				Detail:   fmt.Sprintf("%s is not used for %s machines; remove it to avoid confusion.", irr, kind.Type),
+				Detail:   detail,
 				Subject:  attr.Expr.Range().Ptr(),
 			})
 		}
 	}
 	return ok
+}
+
+// checkLocation sets a cloud machine's country from its location, which
+// must be one freecloud knows: the sovereignty policy needs the country of
+// every machine. On AWS the location must also be in the provider block's
+// region, when it has one.
+func (l *loader) checkLocation(m *Machine) bool {
+	kind, p := m.Provider.Kind, m.Provider
+	rng := m.Ranges["location"]
+	country, known := kind.Country(m.Location)
+	if !known {
+		l.diags = append(l.diags, errorf(rng, "Unknown location", "%s", unknownLocation(kind, m.Location)))
+		return false
+	}
+	m.Country = country
+	if region := p.Settings["region"]; p.Type == "aws" && region != "" {
+		if in, _ := providers.AWSRegion(m.Location); in != region {
+			where := in
+			if m.Location != in {
+				where = fmt.Sprintf("%s (region %s)", m.Location, in)
+			}
+			l.diags = append(l.diags, errorf(rng, "Machine outside its provider's region",
+				"machine %q is in %s, but %s is for region %s: use a provider block with region = %q, or a location in %s (%s or an availability zone like %sa).",
+				m.Name, where, p.Address(), region, in, region, region, region))
+			return false
+		}
+	}
+	return true
+}
+
+// unknownLocation says that a location is not one of the kind's, naming
+// those it has.
+func unknownLocation(kind *providers.Kind, location string) string {
+	known := kind.Locations()
+	if kind.Type != "aws" {
+		return fmt.Sprintf("%s has no location %q that freecloud knows; it knows %s.%s freecloud needs the country of every machine, for the sovereignty policy.",
+			kind.Type, location, strings.Join(known, ", "), lang.DidYouMean(location, known))
+	}
+	// A mistyped availability zone is suggested as one.
+	options := known
+	if n := len(location); n > 1 && 'a' <= location[n-1] && location[n-1] <= 'z' {
+		options = nil
+		for _, region := range known {
+			options = append(options, region+location[n-1:])
+		}
+	}
+	return fmt.Sprintf("%q is not an AWS region or availability zone that freecloud knows.%s A location is a region, like \"eu-central-1\", or one of its availability zones, like \"eu-central-1a\"; Local and Wavelength Zones are not supported, since they need not be in their region's country, which the sovereignty policy needs. The regions: %s.",
+		location, lang.DidYouMean(location, options), strings.Join(known, ", "))
 }
 
 // bootDiskRe: the characters of /dev paths, by-id names included, and none
