@@ -62,7 +62,7 @@
           # The hash of `go mod vendor` (vendor/ including modules.txt) for
           # go.mod and go.sum. TestRepoVendorHash recomputes it and prints the
           # new value when the dependencies change.
-          vendorHash = "sha256-ImFCMeMqC7r1fUbG0wW7k2DxZpZ+n1wY6ZCMHaSQVyA=";
+          vendorHash = "sha256-rjCvru1/wdvMWVp/Fp6PAm13k1fELYQZSVIqeKoQvws=";
 
           subPackages = [ "cmd/freecloud" ];
 

@@ -36,7 +36,7 @@ func (m *memProvider) Kinds() []providers.KindSpec {
 	// Referenced kinds first, as the interface asks.
 	return []providers.KindSpec{{Kind: "ssh_key"}, {Kind: "firewall"}, {Kind: "server", Replace: []string{"location"}, HoldsData: true}}
 }
-func (m *memProvider) Desired(string, []providers.MachineSpec) ([]*providers.Resource, error) {
+func (m *memProvider) Desired(context.Context, string, []providers.MachineSpec) ([]*providers.Resource, error) {
 	return nil, nil
 }
 func (m *memProvider) Validate(context.Context, []*providers.Resource) []*providers.ResourceError {

@@ -126,7 +126,7 @@ func machineAttr(attr string) string {
 	switch attr {
 	case "server_type", "instance_type", "size":
 		return "size"
-	case "location", "region", "zone":
+	case "location", "region", "zone", "availability_zone":
 		return "location"
 	}
 	return attr

@@ -95,6 +95,10 @@ type Deploy struct {
 	// plan reviewed the key. "" when plan could not see it (a server the
 	// plan creates, an unreachable machine).
 	HostKey string `json:"host_key,omitempty"`
+	// HostKeyFromProvider: on first contact apply reads the host keys
+	// the machine reported through its provider's API (EC2's console)
+	// and pins them, instead of trusting on first use.
+	HostKeyFromProvider bool `json:"host_key_from_provider,omitempty"`
 	// Install: NixOS is installed on the machine first, over SSH.
 	Install bool `json:"install"`
 	// Erases: the install erases a machine that exists and runs another
@@ -116,8 +120,13 @@ type Machine struct {
 	Hash string
 	// Provider and Server are the provider address and the address of
 	// the server resource the machine runs on; both "" on bare metal. A
-	// server the plan creates or replaces is installed from scratch.
+	// server the plan creates or replaces is installed from scratch,
+	// unless it BootsNixOS (an official NixOS image): then it is deployed.
 	Provider, Server string
+	BootsNixOS       bool
+	// ReportsHostKeys: the provider tells the server's host keys through
+	// its API (providers.HostKeyReporter), so a first contact pins them.
+	ReportsHostKeys bool
 	// Host is what the machine told plan over SSH; nil when plan did not
 	// look (Unreachable says why, when it tried).
 	Host        *Host
@@ -225,9 +234,13 @@ func (p *Plan) deploys(machines []Machine, st *state.State) []*Deploy {
 		if host != nil {
 			d.Previous, d.FirstContact = host.Deployed, host.SSHHostKey == "" && host.NextSSHHostKey == ""
 		}
+		d.HostKeyFromProvider = d.FirstContact && m.ReportsHostKeys
 		if m.Server != "" && fresh[m.Provider+" "+m.Server] {
-			d.Install, d.FirstContact, d.Previous, d.Unreachable = true, true, "", ""
+			d.Install, d.FirstContact, d.Previous, d.Unreachable = !m.BootsNixOS, true, "", ""
 			d.Reason = "its server is created by this plan"
+			if m.BootsNixOS {
+				d.Reason += " from a NixOS image"
+			}
 			out = append(out, d)
 			continue
 		}

@@ -269,3 +269,51 @@ func TestAdoptWhatStateLacks(t *testing.T) {
 		t.Errorf("state records it: plan %+v, want empty", p)
 	}
 }
+
+// A server the plan creates from a NixOS image (AWS) is deployed, not
+// installed, and its host key comes from the provider when it reports
+// one; attributes that say only how a resource was first made (the
+// image) never make a change.
+func TestServerFromNixOSImage(t *testing.T) {
+	const prov = "provider.aws.eu"
+	spec := providers.KindSpec{Kind: "instance", Replace: []string{"subnet"}, CreateOnly: []string{"image"}, Machine: true}
+	want := func(name, image string) *providers.Resource {
+		return &providers.Resource{Kind: "instance", Name: name, Attrs: map[string]string{"instance_type": "t3.small", "image": image, "subnet": "eu-central-1a"}}
+	}
+	old := want("old", "ami-0000000000000000a")
+	old.ID = "i-0a"
+	st := state.New("acme")
+	st.Hosts = []*state.Host{{Machine: "old", SSHHostKey: "ssh-ed25519 AAAA", Deployed: "h1"}}
+	p := Make(Input{
+		Deployment: "acme", State: st,
+		Desired: map[string][]*providers.Resource{prov: {want("new", "ami-0000000000000000b"), want("old", "ami-0000000000000000b")}},
+		Actual:  map[string][]*providers.Resource{prov: {old}},
+		Kinds:   map[string][]providers.KindSpec{prov: {spec}},
+		Machines: []Machine{
+			{Name: "new", Hash: "h1", Provider: prov, Server: "instance.new", BootsNixOS: true, ReportsHostKeys: true},
+			{Name: "old", Hash: "h1", Provider: prov, Server: "instance.old", BootsNixOS: true, ReportsHostKeys: true},
+		},
+	})
+	if len(p.Changes) != 1 || p.Changes[0].Address != "instance.new" || p.Changes[0].Action != Create {
+		t.Fatalf("changes = %v; want only instance.new created (a newer image does not replace instance.old)", p.Changes)
+	}
+	if len(p.Deploys) != 1 {
+		t.Fatalf("deploys = %v; want instance.new only", p.Deploys)
+	}
+	d := p.Deploys[0]
+	if d.Machine != "new" || d.Install || !d.FirstContact || !d.HostKeyFromProvider {
+		t.Errorf("deploy = %+v; want a first-contact deploy without install, host key from the provider", d)
+	}
+	text := p.Text()
+	for _, w := range []string{
+		"# host.new will be deployed (its server is created by this plan from a NixOS image)",
+		"apply reads the host keys the machine reports through its provider's API",
+	} {
+		if !strings.Contains(text, w) {
+			t.Errorf("text lacks %q:\n%s", w, text)
+		}
+	}
+	if strings.Contains(text, "trusted on first use") {
+		t.Errorf("a key the provider reports is not trusted on first use:\n%s", text)
+	}
+}

@@ -109,8 +109,12 @@ func writeDeploy(b *strings.Builder, d *Deploy) {
 	}
 	switch {
 	case !d.FirstContact:
+	case d.HostKey != "" && d.HostKeyFromProvider:
+		fmt.Fprintf(b, "      # first contact: it presents host key %s, as its provider reports it; apply pins it\n", keyFingerprint(d.HostKey))
 	case d.HostKey != "":
 		fmt.Fprintf(b, "      # first contact: it presents host key %s, which apply pins; compare it with the machine's console if you can\n", keyFingerprint(d.HostKey))
+	case d.HostKeyFromProvider:
+		b.WriteString("      # first contact: apply reads the host keys the machine reports through its provider's API (its console) and pins them\n")
 	case d.Install && !d.Erases:
 		b.WriteString("      # first contact: the new server's host key will be trusted on first use (its provider offers no way to learn it first); the install then replaces it with one read back over that connection\n")
 	default:

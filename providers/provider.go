@@ -133,3 +133,11 @@ func (e *ResourceError) Error() string {
 func SortResources(rs []*Resource) {
 	sort.Slice(rs, func(i, j int) bool { return rs[i].Address() < rs[j].Address() })
 }
+
+// A HostKeyReporter tells the SSH host keys a server reported through the
+// provider rather than over SSH, as NixOS's EC2 image prints them on the
+// instance's console: first contact then pins them instead of trusting
+// the first key it sees. None yet (the server still boots) is nil, nil.
+type HostKeyReporter interface {
+	HostKeys(ctx context.Context, server *Resource) ([]string, error)
+}

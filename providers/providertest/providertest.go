@@ -10,7 +10,8 @@
 // in place; attributes in KindSpec.Replace are refused by Update; delete,
 // twice; API errors name the resource; 429 and 503 are retried
 // transparently; Create waits for slow operations; and a create whose
-// answer was lost is found by the next List, so nothing is made twice.
+// answer was lost is found by the next List (or succeeds, made idempotent
+// by the provider), so nothing is made twice.
 package providertest
 
 import (
@@ -313,22 +314,35 @@ func testSlowOperations(t *testing.T, h Harness) {
 	expectSame(t, list(t, p, deployment), desired)
 }
 
-// testInterruptedCreate loses the answer of every create: each time the
-// next List must find what was made, as apply looks before it creates.
+// testInterruptedCreate loses the answer of every create. Either the
+// provider made the create idempotent (a client token: sending it again
+// returns the same object) and succeeds, or it fails; either way the
+// next List must find exactly one object, as apply looks before it
+// creates. What the create did not get to do after its first request
+// (attach, associate) is then an update, as the next plan would show it.
 func testInterruptedCreate(t *testing.T, h Harness) {
 	p, faults := h.Fresh(t)
 	desired := desire(t, p, deployment, h.Machine(deployment, "m1"))
 	made := map[string]*providers.Resource{}
 	for _, r := range createOrder(desired) {
 		faults.LoseNext(r.Kind, "create", 1)
-		if _, err := p.Create(ctx(t), deployment, r, idsOf(made)); err == nil {
-			t.Errorf("%s: Create succeeded though its answer was lost", r.Address())
-		}
+		created, err := p.Create(ctx(t), deployment, r, idsOf(made))
 		for _, found := range list(t, p, deployment) {
 			made[found.Address()] = found
 		}
-		if made[r.Address()] == nil {
+		found := made[r.Address()]
+		switch {
+		case found == nil:
 			t.Fatalf("%s: after a create whose answer was lost, List does not find it: it would be made twice", r.Address())
+		case err == nil && created.ID != found.ID:
+			t.Fatalf("%s: Create returned %s after a lost answer, but List finds %s", r.Address(), created.ID, found.ID)
+		}
+		if !maps.Equal(found.Attrs, r.Attrs) {
+			updated, err := p.Update(ctx(t), deployment, found, r, idsOf(made))
+			if err != nil {
+				t.Fatalf("%s: finishing an interrupted create: %v", r.Address(), err)
+			}
+			made[r.Address()] = updated
 		}
 	}
 	expectSame(t, list(t, p, deployment), desired)

@@ -7,10 +7,12 @@ import (
 	"io"
 	"os"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/freecloud/freecloud/deploy"
 	"github.com/freecloud/freecloud/deploy/sshx"
+	"github.com/freecloud/freecloud/generator/config"
 	"github.com/freecloud/freecloud/plan"
 	"github.com/freecloud/freecloud/providers"
 	"github.com/freecloud/freecloud/state"
@@ -35,7 +37,8 @@ func (s *session) machines(inspected map[string]inspection) ([]plan.Machine, err
 		}
 		pm := plan.Machine{Name: m.Name, Hash: hash}
 		if server := s.serverOf(m); server != "" {
-			pm.Provider, pm.Server = m.Provider.Address(), server
+			pm.Provider, pm.Server, pm.BootsNixOS = m.Provider.Address(), server, m.Provider.Kind.BootsNixOS
+			_, pm.ReportsHostKeys = s.provs[m.Provider.Address()].(providers.HostKeyReporter)
 		}
 		if in, ok := inspected[m.Name]; ok {
 			pm.Host, pm.Unreachable = in.host, in.unreachable
@@ -58,6 +61,7 @@ type hostOptions struct {
 // hash in state as soon as they are known, so that an interrupted apply
 // loses nothing learnt.
 func (s *session) deployHosts(ctx context.Context, w io.Writer, deploys []*plan.Deploy, actual map[string][]*providers.Resource, parallelism int, failFast bool, ho hostOptions) error {
+	reported := s.awaitReportedKeys(ctx, w, deploys, actual)
 	var jobs []deploy.Job
 	for _, d := range deploys {
 		m := s.dep.Machine(d.Machine)
@@ -68,7 +72,7 @@ func (s *session) deployHosts(ctx context.Context, w io.Writer, deploys []*plan.
 		if addr == "" {
 			return fmt.Errorf("machine %s (%s:%d): its server has no public IPv4 address to deploy to; set the machine's address = \"...\" to reach it another way (a DNS name, a VPN address)", m.Name, m.DeclRange.Filename, m.DeclRange.Start.Line)
 		}
-		policy, err := s.deployPolicy(d)
+		policy, err := s.deployPolicy(d, reported[d.Machine])
 		if err != nil {
 			return err
 		}
@@ -128,22 +132,84 @@ func (s *session) deployHosts(ctx context.Context, w io.Writer, deploys []*plan.
 
 // deployPolicy is the host key a planned host must present. State
 // decides, not the plan, for a host it knows: it is the record of keys
-// seen. A first contact pins the key the plan showed the operator, or is
-// trusted on first use when the plan could not see one (a new server).
-func (s *session) deployPolicy(d *plan.Deploy) (sshx.HostKeyPolicy, error) {
+// seen. A first contact pins the key the plan showed the operator, else
+// the keys its provider reported, and is trusted on first use when
+// neither is known (a new server at a provider that tells no keys).
+func (s *session) deployPolicy(d *plan.Deploy, reported []string) (sshx.HostKeyPolicy, error) {
 	if !d.FirstContact {
 		if p, known, err := s.knownKeys(d.Machine); known || err != nil {
 			return p, err
 		}
 	}
-	if d.HostKey != "" {
-		p, err := sshx.Pinned(d.HostKey)
-		if err != nil {
-			return p, fmt.Errorf("the plan's host key of %s: %w", d.Machine, err)
-		}
-		return p, nil
+	keys, from := []string{d.HostKey}, "the plan's host key"
+	if d.HostKey == "" {
+		keys, from = reported, "the host keys its provider reports"
 	}
-	return sshx.TrustOnFirstUse(), nil
+	if len(keys) == 0 {
+		return sshx.TrustOnFirstUse(), nil
+	}
+	p, err := sshx.Pinned(keys...)
+	if err != nil {
+		return p, fmt.Errorf("%s of %s: %w", from, d.Machine, err)
+	}
+	return p, nil
+}
+
+// How long apply waits for a new server to report its host keys (EC2
+// shows the console a minute or two after boot), and how often it looks.
+var (
+	reportedKeysTimeout = 5 * time.Minute
+	reportedKeysPoll    = 2 * time.Second
+)
+
+// awaitReportedKeys reads the host keys of the first contacts whose
+// provider reports them, all machines at once, each for a bounded time.
+// A machine that has not printed its keys by then is trusted on first
+// use, and the output says so.
+func (s *session) awaitReportedKeys(ctx context.Context, w io.Writer, deploys []*plan.Deploy, actual map[string][]*providers.Resource) map[string][]string {
+	out := map[string][]string{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, d := range deploys {
+		m := s.dep.Machine(d.Machine)
+		if m == nil || !d.FirstContact || d.HostKey != "" || !d.HostKeyFromProvider {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			keys, err := s.pollReportedKeys(ctx, m, actual)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				fmt.Fprintf(w, "host.%s: cannot read the host keys its provider reports (%v); its key will be trusted on first use\n", m.Name, err)
+			case len(keys) == 0:
+				fmt.Fprintf(w, "host.%s: it reported no host keys within %s; its key will be trusted on first use\n", m.Name, reportedKeysTimeout)
+			default:
+				fmt.Fprintf(w, "host.%s: its provider reports host key %s; pinned\n", m.Name, sshx.Fingerprint(keys[0]))
+				out[m.Name] = keys
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func (s *session) pollReportedKeys(ctx context.Context, m *config.Machine, actual map[string][]*providers.Resource) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, reportedKeysTimeout)
+	defer cancel()
+	for {
+		keys, err := s.reportedKeys(ctx, m, actual)
+		if err != nil || len(keys) > 0 {
+			return keys, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil
+		case <-time.After(reportedKeysPoll):
+		}
+	}
 }
 
 // host returns a machine's host record in state, adding it when new.

@@ -56,6 +56,22 @@ func (s *session) address(m *config.Machine, actual map[string][]*providers.Reso
 	return ""
 }
 
+// reportedKeys are the host keys a machine's provider says its server
+// has (EC2's console); nil when the provider tells none, or not yet.
+func (s *session) reportedKeys(ctx context.Context, m *config.Machine, actual map[string][]*providers.Resource) ([]string, error) {
+	reporter, ok := s.provs[m.Provider.Address()].(providers.HostKeyReporter)
+	if !ok {
+		return nil, nil
+	}
+	server := s.serverOf(m)
+	for _, r := range actual[m.Provider.Address()] {
+		if r.Address() == server {
+			return reporter.HostKeys(ctx, r)
+		}
+	}
+	return nil, nil
+}
+
 // target is how to reach a machine, accepting the host keys of policy,
 // through its jump host when it has one (pinned as state says, or trusted
 // on first use).
@@ -134,7 +150,7 @@ func (s *session) inspectHosts(ctx context.Context, actual map[string][]*provide
 			defer wg.Done()
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			in := s.inspect(ctx, auth, m, addr)
+			in := s.inspect(ctx, auth, m, addr, actual)
 			mu.Lock()
 			out[m.Name] = in
 			mu.Unlock()
@@ -144,7 +160,7 @@ func (s *session) inspectHosts(ctx context.Context, actual map[string][]*provide
 	return out
 }
 
-func (s *session) inspect(ctx context.Context, auth *sshx.Auth, m *config.Machine, addr string) inspection {
+func (s *session) inspect(ctx context.Context, auth *sshx.Auth, m *config.Machine, addr string, actual map[string][]*providers.Resource) inspection {
 	ctx, cancel := context.WithTimeout(ctx, inspectTimeout)
 	defer cancel()
 	policy, known, err := s.knownKeys(m.Name)
@@ -153,6 +169,12 @@ func (s *session) inspect(ctx context.Context, auth *sshx.Auth, m *config.Machin
 	}
 	if !known {
 		policy = sshx.TrustOnFirstUse()
+		// A key the provider reports is better than the first one seen.
+		if keys, err := s.reportedKeys(ctx, m, actual); err == nil && len(keys) > 0 {
+			if policy, err = sshx.Pinned(keys...); err != nil {
+				return inspection{unreachable: fmt.Sprintf("the host keys its provider reports: %v", err)}
+			}
+		}
 	}
 	t, err := s.target(m, addr, policy)
 	if err != nil {

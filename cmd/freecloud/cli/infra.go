@@ -13,6 +13,7 @@ import (
 	"github.com/freecloud/freecloud/infra"
 	"github.com/freecloud/freecloud/plan"
 	"github.com/freecloud/freecloud/providers"
+	"github.com/freecloud/freecloud/providers/aws"
 	"github.com/freecloud/freecloud/providers/baremetal"
 	"github.com/freecloud/freecloud/providers/hetzner"
 	"github.com/freecloud/freecloud/state"
@@ -35,6 +36,39 @@ type session struct {
 var openers = map[string]infra.Opener{
 	"baremetal": func(context.Context, *config.Provider) (providers.Provider, error) { return baremetal.New(), nil },
 	"hetzner":   openHetzner,
+	"aws":       openAWS,
+}
+
+// openAWS takes credentials, region and endpoint from AWS's standard
+// configuration chain (the environment, ~/.aws/config and credentials,
+// profiles, SSO; AWS_ENDPOINT_URL_EC2), the block's region and profile
+// first. New instances boot the NixOS release of the pinned nixpkgs.
+// FREECLOUD_AWS_POLL_INTERVAL sets how often waits look (default 2s).
+func openAWS(ctx context.Context, p *config.Provider) (providers.Provider, error) {
+	opts := aws.Options{
+		Region: p.Settings["region"], Profile: p.Settings["profile"],
+		VPC: p.Settings["vpc_id"], Subnet: p.Settings["subnet_id"],
+		Release: strings.TrimPrefix(generator.Nixpkgs.Ref, "nixos-"),
+		Version: versionString(),
+	}
+	var err error
+	if opts.PollInterval, err = durationEnv("FREECLOUD_AWS_POLL_INTERVAL"); err != nil {
+		return nil, err
+	}
+	return aws.New(ctx, opts)
+}
+
+// durationEnv reads a positive duration from the environment; 0 when unset.
+func durationEnv(name string) (time.Duration, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s=%q is not a duration like 500ms", name, v)
+	}
+	return d, nil
 }
 
 // openHetzner reads the same environment as Hetzner's own CLI: the token
@@ -43,12 +77,9 @@ var openers = map[string]infra.Opener{
 func openHetzner(ctx context.Context, _ *config.Provider) (providers.Provider, error) {
 	opts := hetzner.EnvOptions(os.LookupEnv)
 	opts.Version = versionString()
-	if v := os.Getenv("HCLOUD_POLL_INTERVAL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return nil, fmt.Errorf("HCLOUD_POLL_INTERVAL=%q is not a duration like 500ms", v)
-		}
-		opts.PollInterval = d
+	var err error
+	if opts.PollInterval, err = durationEnv("HCLOUD_POLL_INTERVAL"); err != nil {
+		return nil, err
 	}
 	return hetzner.New(ctx, opts)
 }
