@@ -10,6 +10,9 @@
 //	detect        the host runs NixOS (install is a separate task)
 //	upload        the flake to /var/lib/freecloud/flake, changed files only, verified by sha256
 //	build         nixos-rebuild build on the host: slow, and harmless if it fails
+//	disks         each data disk (Options.Disks): wait for its device, and format it ext4 with
+//	              its label if it is blank; a disk holding anything is left alone (a Note);
+//	              skipped without data disks
 //	arm-rollback  a rollback script to the running generation, and a systemd timer to run it
 //	switch        nixos-rebuild switch
 //	reconnect     a new SSH connection must succeed
@@ -29,7 +32,7 @@
 //	build-local   nix build of the machine's toplevel here, from the flake in a temporary directory
 //	copy          the store paths of the closure that the host lacks, nix-store --export here
 //	              into nix-store --import there, through the deploy's SSH connection
-//	arm-rollback  as above
+//	disks, arm-rollback  as above
 //	switch        nix-env --set of the system profile, then the copied system's switch-to-configuration
 //	reconnect, health, confirm, record  as above
 package deploy
@@ -83,6 +86,11 @@ type Options struct {
 	// BuildOn says where the system is built: on the host (BuildOnHost,
 	// the default when empty) or with this machine's Nix (BuildOnLocal).
 	BuildOn BuildOn
+	// Disks are the machine's data disks. Before the switch (an install:
+	// before nixos-install) each blank one is formatted ext4 with its
+	// label, which hardware.nix mounts by; one that holds anything is
+	// never touched.
+	Disks []DataDisk
 }
 
 // A Check is how one service shows it is healthy.
@@ -112,14 +120,18 @@ type Timeouts struct {
 	Confirm time.Duration
 	// Health is how long the new generation may take to become healthy.
 	Health time.Duration
+	// DiskWait is how long the disks step waits for each data disk's
+	// device to appear (cloud volumes attach asynchronously), polling
+	// every second; whole seconds, at least one.
+	DiskWait time.Duration
 }
 
 // DefaultTimeouts are used for zero fields of Options.Timeouts.
-var DefaultTimeouts = Timeouts{Step: 2 * time.Minute, Build: time.Hour, Switch: 5 * time.Minute, Confirm: 30 * time.Second, Health: 2 * time.Minute}
+var DefaultTimeouts = Timeouts{Step: 2 * time.Minute, Build: time.Hour, Switch: 5 * time.Minute, Confirm: 30 * time.Second, Health: 2 * time.Minute, DiskWait: time.Minute}
 
 func (t Timeouts) withDefaults() Timeouts {
 	d := DefaultTimeouts
-	return Timeouts{Step: orDefault(t.Step, d.Step), Build: orDefault(t.Build, d.Build), Switch: orDefault(t.Switch, d.Switch), Confirm: orDefault(t.Confirm, d.Confirm), Health: orDefault(t.Health, d.Health)}
+	return Timeouts{Step: orDefault(t.Step, d.Step), Build: orDefault(t.Build, d.Build), Switch: orDefault(t.Switch, d.Switch), Confirm: orDefault(t.Confirm, d.Confirm), Health: orDefault(t.Health, d.Health), DiskWait: orDefault(t.DiskWait, d.DiskWait)}
 }
 
 // orDefault is v, or d when v is not set.
@@ -177,6 +189,9 @@ func Deploy(ctx context.Context, conn *sshx.Conn, machine string, tree map[strin
 	if _, err := ParseBuildOn(string(opts.BuildOn)); err != nil {
 		return nil, &Error{Machine: machine, Step: StepDetect, Err: err}
 	}
+	if err := checkDisks(opts.Disks); err != nil {
+		return nil, &Error{Machine: machine, Step: StepDisks, Err: err}
+	}
 	d, err := newDeployer(conn, machine, tree, opts)
 	if err != nil {
 		return nil, err
@@ -194,6 +209,9 @@ func Deploy(ctx context.Context, conn *sshx.Conn, machine string, tree map[strin
 	}
 	steps := []step{{StepDetect, d.t.Step, d.detect}, {StepUpload, d.t.Step, d.upload}}
 	steps = append(steps, build...)
+	if len(opts.Disks) > 0 {
+		steps = append(steps, step{StepDisks, d.t.disksTimeout(len(opts.Disks)), func(ctx context.Context) error { return d.disks(ctx, d.conn) }})
+	}
 	steps = append(steps, []step{
 		{StepArm, d.t.Step, d.arm},
 		{StepSwitch, d.t.Switch, d.switchTo},

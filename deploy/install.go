@@ -25,7 +25,10 @@ import (
 //	             and authorized keys are carried over, so the pinned key still holds
 //	installer    reconnect until the installer answers
 //	disko        the flake's disk layout (system.build.diskoScript) partitions, formats and
-//	             mounts the disks under /mnt: everything on them is erased
+//	             mounts the boot disk under /mnt: everything on it is erased
+//	disks        each data disk (Options.Disks) is waited for and, if blank, formatted ext4
+//	             with its label, as before a deploy's switch; one holding anything is left
+//	             alone (a Note). Skipped without data disks
 //	host-key     the machine's final SSH host key is generated into /mnt; its public half
 //	             is read back over the verified connection (Event Detail) — the private
 //	             half never leaves the machine
@@ -40,6 +43,9 @@ import (
 // A machine already in the installer (an install interrupted after kexec)
 // skips kexec. Nothing is rolled back: there is no previous generation.
 func Install(ctx context.Context, conn *sshx.Conn, machine string, tree map[string][]byte, opts InstallOptions) (*InstallResult, error) {
+	if err := checkDisks(opts.Disks); err != nil {
+		return nil, &Error{Machine: machine, Step: StepDisks, Err: err}
+	}
 	d, err := newDeployer(conn, machine, tree, opts.Options)
 	if err != nil {
 		return nil, err
@@ -66,6 +72,7 @@ func Install(ctx context.Context, conn *sshx.Conn, machine string, tree map[stri
 		{StepKexec, in.it.Kexec, in.kexec},
 		{StepInstaller, in.it.Boot, in.waitInstaller},
 		{StepDisko, in.it.Disko, in.disko},
+		{StepDisks, in.t.disksTimeout(len(opts.Disks)), func(ctx context.Context) error { return in.disks(ctx, in.current) }},
 		{StepHostKey, in.t.Step, in.hostKey},
 		{StepUpload, in.t.Step, in.upload},
 		{StepInstall, in.it.Install, in.install},
@@ -77,6 +84,9 @@ func Install(ctx context.Context, conn *sshx.Conn, machine string, tree map[stri
 	for _, s := range steps {
 		if s.name == StepKexec && in.facts.Installer {
 			in.emit(Event{Step: StepKexec, Status: Note, Detail: "already running the NixOS installer; kexec skipped"})
+			continue
+		}
+		if s.name == StepDisks && len(opts.Disks) == 0 {
 			continue
 		}
 		if err := in.do(ctx, s.name, s.timeout, s.run); err != nil {
@@ -109,8 +119,8 @@ const DefaultInstaller = "https://github.com/nix-community/nixos-images/releases
 
 // InstallOptions tune an install.
 type InstallOptions struct {
-	// Options are those of a deploy: Root, health Checks, Timeouts (Step
-	// and Health are used), Progress.
+	// Options are those of a deploy: Root, health Checks, data Disks,
+	// Timeouts (Step, Health and DiskWait are used), Progress.
 	Options
 	// Installer is the kexec installer tarball (.tar.gz, .tar.xz or
 	// .tar.zst): an http(s) URL the machine downloads itself, or a local

@@ -19,12 +19,30 @@ import (
 // nil for provider types without cloud resources (bare metal).
 type Opener func(ctx context.Context, p *config.Provider) (providers.Provider, error)
 
-// Open connects to every provider the deployment's machines use.
-func Open(ctx context.Context, dep *config.Deployment, openers map[string]Opener) (map[string]providers.Provider, hcl.Diagnostics) {
+// Open connects to every provider the deployment's machines use, and to
+// those where state still records resources (held), so that the
+// resources of machines that moved away are found and deleted. State
+// with resources at a provider the deployment no longer declares is an
+// error: nothing could delete them.
+func Open(ctx context.Context, dep *config.Deployment, openers map[string]Opener, held map[string]bool) (map[string]providers.Provider, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
+	declared := map[string]bool{}
+	for _, p := range dep.Providers {
+		declared[p.Address()] = true
+	}
+	for _, addr := range sortedKeys(held) {
+		if !declared[addr] {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "State holds resources at an undeclared provider",
+				Detail:   fmt.Sprintf("State records resources at %s, which the deployment no longer declares, so nothing could delete them. Declare the provider block again until apply has deleted them (a block no machine uses keeps its resources only until then), or remove them from state with freecloud state rm if they are gone.", addr),
+				Subject:  dep.DeclRange.Ptr(),
+			})
+		}
+	}
 	out := map[string]providers.Provider{}
 	for _, p := range dep.Providers {
-		if !used(dep, p) {
+		if !used(dep, p) && !held[p.Address()] {
 			continue
 		}
 		open, ok := openers[p.Type]

@@ -156,7 +156,10 @@ func (pr *project) resources() []*providers.Resource {
 	volumeNames := map[int64]string{}
 	for _, v := range pr.volumes {
 		volumeNames[v.ID] = v.Labels[labelName]
-		add("volume", v.ID, v.Labels, volumeAttrs(v))
+		if r := add("volume", v.ID, v.Labels, volumeAttrs(v)); r != nil && v.LinuxDevice != "" {
+			// Deploys format a blank volume found there.
+			r.Outputs = map[string]string{"device": v.LinuxDevice}
+		}
 	}
 	for _, s := range pr.servers {
 		r := add("server", s.ID, s.Labels, serverAttrs(s, volumeNames, networkNames))

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,5 +102,54 @@ func TestFakeSystem(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	if _, err := os.Stat(filepath.Join(h.Root, "stopped-fired")); err == nil {
 		t.Error("a stopped timer fired")
+	}
+}
+
+func TestFakeDisks(t *testing.T) {
+	t.Parallel()
+	h := sshhost.Start(t)
+	c := connect(t, h)
+	dev := func(name string) string { return sshx.Quote(h.Root + "/dev/" + name) }
+	h.AttachDisk("/dev/sdb")
+	h.AttachDisk("/dev/sdc", "TYPE=xfs", "LABEL=old")
+
+	// blkid: blank (2, silent), missing (2, an error), holding something (0).
+	for _, tc := range []struct {
+		dev, stdout, stderr string
+		exit                int
+	}{
+		{"sdb", "", "", 2},
+		{"sdx", "", "blkid: error: " + h.Root + "/dev/sdx: No such file or directory", 2},
+		{"sdc", "DEVNAME=" + h.Root + "/dev/sdc\nTYPE=xfs\nLABEL=old\n", "", 0},
+	} {
+		r, err := c.Run(context.Background(), "test", "blkid -p -o export "+dev(tc.dev))
+		if r.ExitCode != tc.exit || string(r.Stdout) != tc.stdout || strings.TrimSpace(string(r.Stderr)) != tc.stderr {
+			t.Errorf("blkid %s: exit %d, stdout %q, stderr %q (%v); want %d, %q, %q", tc.dev, r.ExitCode, r.Stdout, r.Stderr, err, tc.exit, tc.stdout, tc.stderr)
+		}
+	}
+
+	// mkfs.ext4 formats a blank disk, with the label blkid then reports,
+	// and refuses a disk that holds something or is missing.
+	run(t, c, "mkfs.ext4 -L nextcloud "+dev("sdb"))
+	if tags, ok := h.Disk("/dev/sdb"); !ok || tags["TYPE"] != "ext4" || tags["LABEL"] != "nextcloud" {
+		t.Errorf("after mkfs.ext4: %v, %v", tags, ok)
+	}
+	if out := run(t, c, "blkid -p -o export "+dev("sdb")); !strings.Contains(out, "LABEL=nextcloud\n") || !strings.Contains(out, "TYPE=ext4\n") {
+		t.Errorf("blkid after mkfs.ext4: %q", out)
+	}
+	for _, d := range []string{"sdb", "sdc", "sdx"} {
+		if _, err := c.Run(context.Background(), "test", "mkfs.ext4 -L other "+dev(d)); !errors.Is(err, sshx.ErrExit) {
+			t.Errorf("mkfs.ext4 of %s: %v, want a failure", d, err)
+		}
+	}
+	if tags, _ := h.Disk("/dev/sdc"); tags["TYPE"] != "xfs" || tags["LABEL"] != "old" {
+		t.Errorf("the xfs disk now holds %v", tags)
+	}
+	if tags, ok := h.Disk("/dev/sdx"); ok || tags != nil {
+		t.Errorf("a disk appeared at sdx: %v", tags)
+	}
+	h.AttachDisk("/dev/sdd")
+	if tags, ok := h.Disk("/dev/sdd"); !ok || tags != nil {
+		t.Errorf("a blank disk: %v, %v", tags, ok)
 	}
 }

@@ -87,7 +87,7 @@ func (s *session) deployHosts(ctx context.Context, w io.Writer, deploys []*plan.
 		job := deploy.Job{
 			Target:  t,
 			Tree:    s.tree,
-			Options: deploy.Options{Root: os.Getenv(DeployRootEnv), Checks: checks, BuildOn: ho.buildOn},
+			Options: deploy.Options{Root: os.Getenv(DeployRootEnv), Checks: checks, BuildOn: ho.buildOn, Disks: dataDisks(m, actual)},
 		}
 		if d.Install {
 			job.Install = &deploy.InstallOptions{Installer: ho.installer}
@@ -128,6 +128,26 @@ func (s *session) deployHosts(ctx context.Context, w io.Writer, deploys []*plan.
 		return err
 	}
 	return nil
+}
+
+// dataDisks are a machine's data disks with the devices they are attached
+// as: the one the operator names on bare metal, the one the provider
+// reports for a cloud volume (<machine>-<disk>). A volume the provider
+// reports no device for is left out: nothing is formatted unasked.
+func dataDisks(m *config.Machine, actual map[string][]*providers.Resource) []deploy.DataDisk {
+	var out []deploy.DataDisk
+	for _, d := range m.Disks {
+		device := d.Device
+		for _, r := range actual[m.Provider.Address()] {
+			if r.Kind == "volume" && r.Name == m.Name+"-"+d.Name {
+				device = r.Outputs["device"]
+			}
+		}
+		if device != "" {
+			out = append(out, deploy.DataDisk{Label: d.Name, Device: device, Mount: d.Mount})
+		}
+	}
+	return out
 }
 
 // deployPolicy is the host key a planned host must present. State

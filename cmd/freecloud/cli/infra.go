@@ -97,7 +97,23 @@ func (g *globals) connect(ctx context.Context, w io.Writer, vars []config.VarArg
 	if more.HasErrors() { // its warnings are PublicPorts' too
 		diags = append(diags, more...)
 	}
-	provs, more := infra.Open(ctx, dep, openers)
+	store := state.ForDeployment(g.dir)
+	st, err := store.Read()
+	if err != nil {
+		fmt.Fprintf(w, "Error: %s\n", err)
+		return nil, false
+	}
+	if st != nil && st.Deployment != dep.Name {
+		fmt.Fprintf(w, "Error: the state in %s belongs to deployment %q, not %q. Use the deployment's own directory.\n", store.Path, st.Deployment, dep.Name)
+		return nil, false
+	}
+	held := map[string]bool{}
+	if st != nil {
+		for _, r := range st.Resources {
+			held[r.Provider] = true
+		}
+	}
+	provs, more := infra.Open(ctx, dep, openers, held)
 	diags = append(diags, more...)
 	var desired map[string][]*providers.Resource
 	if !diags.HasErrors() {
@@ -112,17 +128,7 @@ func (g *globals) connect(ctx context.Context, w io.Writer, vars []config.VarArg
 		fmt.Fprintf(w, "%s: %s.\n", displayDir(g.dir), summary(diags))
 		return nil, false
 	}
-	s := &session{dep: dep, provs: provs, desired: desired, store: state.ForDeployment(g.dir), tree: tree, health: health}
-	var err error
-	if s.state, err = s.store.Read(); err != nil {
-		fmt.Fprintf(w, "Error: %s\n", err)
-		return nil, false
-	}
-	if s.state != nil && s.state.Deployment != dep.Name {
-		fmt.Fprintf(w, "Error: the state in %s belongs to deployment %q, not %q. Use the deployment's own directory.\n", s.store.Path, s.state.Deployment, dep.Name)
-		return nil, false
-	}
-	return s, true
+	return &session{dep: dep, provs: provs, desired: desired, store: store, state: st, tree: tree, health: health}, true
 }
 
 // plan refreshes what the providers have and compares; with
