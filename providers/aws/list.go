@@ -203,7 +203,7 @@ func (l *listing) resources() []*providers.Resource {
 	for _, v := range l.volumes {
 		name := add("volume", awssdk.ToString(v.VolumeId), v.Tags, map[string]string{
 			"size": strconv.Itoa(int(awssdk.ToInt32(v.Size))), "availability_zone": awssdk.ToString(v.AvailabilityZone), "type": string(v.VolumeType),
-		}, nil).of(awssdk.ToString(v.VolumeId))
+		}, map[string]string{"device": nvmeDevice(awssdk.ToString(v.VolumeId))}).of(awssdk.ToString(v.VolumeId))
 		for _, a := range v.Attachments {
 			if a.State == types.VolumeAttachmentStateAttached || a.State == types.VolumeAttachmentStateAttaching {
 				volumesOf[awssdk.ToString(a.InstanceId)] = append(volumesOf[awssdk.ToString(a.InstanceId)], name)
@@ -292,4 +292,11 @@ func availabilityZone(p *types.Placement) string {
 		return ""
 	}
 	return awssdk.ToString(p.AvailabilityZone)
+}
+
+// nvmeDevice is where an EBS volume appears on a Nitro instance (every
+// current instance type): udev names the NVMe disk after the volume ID,
+// without its dash. Deploys format a blank volume found there.
+func nvmeDevice(volumeID string) string {
+	return "/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_" + strings.Replace(volumeID, "-", "", 1)
 }

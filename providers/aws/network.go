@@ -75,7 +75,12 @@ func (p *Provider) detachGateway(ctx context.Context, id string) error {
 	}
 	for _, g := range out.InternetGateways {
 		for _, a := range g.Attachments {
-			_, err := p.client.DetachInternetGateway(ctx, &ec2.DetachInternetGatewayInput{InternetGatewayId: awssdk.String(id), VpcId: a.VpcId})
+			// EC2 refuses while an instance of the VPC still holds a
+			// public address; one just terminated does for a while.
+			err := p.untilFree(ctx, "internet gateway "+id+" to detach", func() error {
+				_, err := p.client.DetachInternetGateway(ctx, &ec2.DetachInternetGatewayInput{InternetGatewayId: awssdk.String(id), VpcId: a.VpcId})
+				return err
+			})
 			if err != nil && errorCode(err) != "Gateway.NotAttached" {
 				return err
 			}
