@@ -68,14 +68,14 @@ func (e *Engine) Refresh(actual map[string][]*providers.Resource) error {
 			known[prov+" "+r.Address()] = true
 		}
 	}
-	var gone []string
+	var gone []*state.Resource
 	for _, r := range e.State.Resources {
 		if _, listed := actual[r.Provider]; listed && !known[r.Provider+" "+r.Address()] {
-			gone = append(gone, r.Address())
+			gone = append(gone, r)
 		}
 	}
-	for _, addr := range gone {
-		e.State.Remove(addr)
+	for _, r := range gone {
+		e.State.RemoveAt(r.Provider, r.Address())
 	}
 	return e.Store.Write(e.State)
 }
@@ -237,7 +237,7 @@ func (e *Engine) record(provider string, removed, set *providers.Resource) error
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if removed != nil {
-		e.State.Remove(removed.Address())
+		e.State.RemoveAt(provider, removed.Address())
 		delete(e.ids, provider+" "+removed.Address())
 	}
 	if set != nil {

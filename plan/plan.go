@@ -173,7 +173,7 @@ func Make(in Input) *Plan {
 		actual := index(in.Actual[prov])
 		desired := index(in.Desired[prov])
 		for _, addr := range sortedKeys(actual) {
-			if in.State == nil || in.State.Resource(addr) == nil {
+			if in.State == nil || in.State.ResourceAt(prov, addr) == nil {
 				p.Adopt = append(p.Adopt, addr)
 			}
 		}
@@ -182,7 +182,7 @@ func Make(in Input) *Plan {
 			have, exists := actual[addr]
 			if !exists {
 				c := &Change{Action: Create, Address: addr, Provider: prov, After: want}
-				if in.State != nil && in.State.Resource(addr) != nil {
+				if in.State != nil && in.State.ResourceAt(prov, addr) != nil {
 					c.Drift = "it is in state but gone at the provider (deleted outside freecloud); it will be created again"
 				}
 				p.Changes = append(p.Changes, c)

@@ -14,6 +14,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -84,10 +85,23 @@ func New(deployment string) *State {
 	return &State{Version: FormatVersion, Lineage: hex.EncodeToString(b[:]), Deployment: deployment}
 }
 
-// Resource returns the resource with the given address, or nil.
+// Resource returns a resource with the given address, at whichever
+// provider (the first, while a machine moves and both have one), or nil.
 func (s *State) Resource(address string) *Resource {
 	for _, r := range s.Resources {
 		if r.Address() == address {
+			return r
+		}
+	}
+	return nil
+}
+
+// ResourceAt returns the resource with the given address at a provider,
+// or nil. Two providers may hold the same address while a machine moves
+// from one to the other (volume.web1-data at Hetzner and at AWS).
+func (s *State) ResourceAt(provider, address string) *Resource {
+	for _, r := range s.Resources {
+		if r.Provider == provider && r.Address() == address {
 			return r
 		}
 	}
@@ -108,23 +122,34 @@ func (s *State) Host(machine string) *Host {
 // file is stable.
 func (s *State) SetResource(r *Resource) {
 	for i, old := range s.Resources {
-		if old.Address() == r.Address() {
+		if old.Provider == r.Provider && old.Address() == r.Address() {
 			s.Resources[i] = r
 			return
 		}
 	}
 	s.Resources = append(s.Resources, r)
-	sort.Slice(s.Resources, func(i, j int) bool { return s.Resources[i].Address() < s.Resources[j].Address() })
+	sort.Slice(s.Resources, func(i, j int) bool {
+		a, b := s.Resources[i], s.Resources[j]
+		if a.Address() != b.Address() {
+			return a.Address() < b.Address()
+		}
+		return a.Provider < b.Provider
+	})
 }
 
-// Remove forgets the resource or host with the given address (a resource
-// address, or host.<machine>). It reports whether anything was removed.
+// RemoveAt forgets the resource with the given address at a provider.
+func (s *State) RemoveAt(provider, address string) {
+	s.Resources = slices.DeleteFunc(s.Resources, func(r *Resource) bool { return r.Provider == provider && r.Address() == address })
+}
+
+// Remove forgets the resources (at every provider) or host with the
+// given address (a resource address, or host.<machine>). It reports
+// whether anything was removed.
 func (s *State) Remove(address string) bool {
-	for i, r := range s.Resources {
-		if r.Address() == address {
-			s.Resources = append(s.Resources[:i], s.Resources[i+1:]...)
-			return true
-		}
+	before := len(s.Resources)
+	s.Resources = slices.DeleteFunc(s.Resources, func(r *Resource) bool { return r.Address() == address })
+	if len(s.Resources) < before {
+		return true
 	}
 	for i, h := range s.Hosts {
 		if "host."+h.Machine == address {
@@ -155,7 +180,7 @@ func (s *State) Addresses() []string {
 		out = append(out, "host."+h.Machine)
 	}
 	sort.Strings(out)
-	return out
+	return slices.Compact(out)
 }
 
 // check validates a decoded state.
@@ -174,10 +199,10 @@ func (s *State) check() error {
 		if r == nil || r.Kind == "" || r.Name == "" || r.Provider == "" {
 			return fmt.Errorf("a resource lacks its provider, kind or name")
 		}
-		if seen[r.Address()] {
-			return fmt.Errorf("resource %s appears twice", r.Address())
+		if seen[r.Provider+" "+r.Address()] {
+			return fmt.Errorf("resource %s appears twice at %s", r.Address(), r.Provider)
 		}
-		seen[r.Address()] = true
+		seen[r.Provider+" "+r.Address()] = true
 	}
 	for _, h := range s.Hosts {
 		if h == nil || h.Machine == "" {

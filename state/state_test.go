@@ -157,3 +157,28 @@ func TestDeadHoldersLockIsReplaced(t *testing.T) {
 		t.Fatalf("another machine's lock: %v", err)
 	}
 }
+
+// While a machine moves, two providers hold the same address: state keeps
+// both, apart, and forgets one without the other.
+func TestSameAddressAtTwoProviders(t *testing.T) {
+	s := New("acme")
+	s.SetResource(&Resource{Provider: "provider.hetzner.eu", Kind: "volume", Name: "web1-data", ID: "7"})
+	s.SetResource(&Resource{Provider: "provider.aws.frankfurt", Kind: "volume", Name: "web1-data", ID: "vol-0abc"})
+	if err := s.check(); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.ResourceAt("provider.aws.frankfurt", "volume.web1-data"); got == nil || got.ID != "vol-0abc" {
+		t.Fatalf("ResourceAt(aws) = %+v", got)
+	}
+	s.RemoveAt("provider.hetzner.eu", "volume.web1-data")
+	if s.ResourceAt("provider.hetzner.eu", "volume.web1-data") != nil || s.ResourceAt("provider.aws.frankfurt", "volume.web1-data") == nil {
+		t.Fatalf("RemoveAt removed the wrong one: %+v", s.Resources)
+	}
+	if addrs := s.Addresses(); len(addrs) != 1 {
+		t.Errorf("Addresses = %v", addrs)
+	}
+	s.SetResource(&Resource{Provider: "provider.hetzner.eu", Kind: "volume", Name: "web1-data", ID: "7"})
+	if !s.Remove("volume.web1-data") || len(s.Resources) != 0 {
+		t.Errorf("Remove (state rm) leaves %+v; it forgets the address at every provider", s.Resources)
+	}
+}

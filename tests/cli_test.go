@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/freecloud/freecloud/cmd/freecloud/cli"
+	"github.com/freecloud/freecloud/providers/aws/ec2fake"
 	"github.com/freecloud/freecloud/providers/hetzner/hcloudfake"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -35,6 +36,8 @@ func TestScripts(t *testing.T) {
 	// One fake Hetzner API serves every script; each uses its own
 	// deployment name, so the label selectors keep them apart.
 	fake := hcloudfake.New(t, hcloudfake.Options{ActionDuration: 20 * time.Millisecond})
+	ec2 := ec2fake.New(t, ec2fake.Options{OperationTime: 20 * time.Millisecond})
+	ec2.SetQuota("elastic_ip", -1)
 	testscript.Run(t, testscript.Params{
 		Dir: "scripts",
 		Setup: func(env *testscript.Env) error {
@@ -45,6 +48,8 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HCLOUD_TOKEN", fake.Token())
 			env.Setenv("HCLOUD_POLL_INTERVAL", "10ms")
 			env.Values["fake"] = fake
+			awsEnv(env.Setenv, env.WorkDir, ec2)
+			env.Values["ec2"] = ec2
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -53,6 +58,7 @@ func TestScripts(t *testing.T) {
 			"difftree": diffTree,
 			"nixparse": nixParse,
 			"hcloud":   hcloudObjects,
+			"ec2":      ec2Objects,
 		},
 	})
 }
@@ -158,6 +164,50 @@ func hcloudObjects(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	for _, n := range names {
 		fmt.Fprintln(ts.Stdout(), n)
+	}
+}
+
+// awsEnv points AWS's standard configuration chain at a fake EC2 and
+// nowhere else: its credentials, its region and endpoint, no shared
+// config files of the developer's, no instance metadata service.
+func awsEnv(setenv func(k, v string), dir string, fake *ec2fake.Fake) {
+	setenv("AWS_ENDPOINT_URL_EC2", fake.URL())
+	setenv("AWS_ACCESS_KEY_ID", fake.AccessKeyID())
+	setenv("AWS_SECRET_ACCESS_KEY", fake.SecretAccessKey())
+	setenv("AWS_REGION", fake.Region())
+	setenv("AWS_CONFIG_FILE", filepath.Join(dir, ".aws-config-none"))
+	setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, ".aws-credentials-none"))
+	setenv("AWS_EC2_METADATA_DISABLED", "true")
+	setenv("FREECLOUD_AWS_POLL_INTERVAL", "5ms")
+}
+
+// ec2 KIND DEPLOYMENT prints the deployment's objects of a kind at the
+// fake EC2, one per line; instances as "name state type zone".
+func ec2Objects(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: ec2 KIND DEPLOYMENT")
+	}
+	fake := ts.Value("ec2").(*ec2fake.Fake)
+	var lines []string
+	for _, o := range fake.Objects(args[0]) {
+		if o.Tags["freecloud:deployment"] != args[1] {
+			continue
+		}
+		line := o.Tags["freecloud:name"]
+		if inst, ok := fake.Instance(o.ID); ok {
+			if inst.State == "terminated" {
+				continue
+			}
+			line = fmt.Sprintf("%s %s %s %s", line, inst.State, inst.Type, inst.Zone)
+		}
+		lines = append(lines, line)
+	}
+	sort.Strings(lines)
+	if len(lines) == 0 {
+		lines = []string{"(none)"}
+	}
+	for _, l := range lines {
+		fmt.Fprintln(ts.Stdout(), l)
 	}
 }
 

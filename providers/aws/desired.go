@@ -177,6 +177,9 @@ func (p *Provider) machineResources(m providers.MachineSpec, zone string, cat *c
 		out = append(out, &providers.Resource{Kind: "key_pair", Name: providers.AdminKeyName(key), Attrs: map[string]string{"public_key": key}})
 	}
 	group := &providers.Resource{Kind: "security_group", Name: m.Name, Attrs: map[string]string{"vpc": vpc, "rules": rules}}
+	if p.ownNetwork() {
+		group.Refs = []string{"vpc." + p.region}
+	}
 	address := &providers.Resource{Kind: "elastic_ip", Name: m.Name, Attrs: map[string]string{}}
 	instance := &providers.Resource{Kind: "instance", Name: m.Name, Attrs: map[string]string{
 		"instance_type": m.Size, "architecture": arch, "subnet": subnet, "availability_zone": zone,

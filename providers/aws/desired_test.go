@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -125,5 +126,24 @@ func TestDesiredRefuses(t *testing.T) {
 				t.Errorf("err = %v; want one about web1 saying %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// Every resource refers to what must exist before it: apply creates in
+// that order and nothing else.
+func TestDesiredRefsCoverIDs(t *testing.T) {
+	p := offline(Options{Release: "26.05"}, frankfurt)
+	rs, err := p.Desired(context.Background(), "acme", []providers.MachineSpec{{Name: "web1", Location: "eu-central-1", Size: "t3.small", Admins: []string{alice}, Disks: []providers.DiskSpec{{Name: "data", SizeGB: 1}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The attributes that name another resource of the deployment.
+	refAttrs := map[string]string{"vpc": "vpc", "subnet": "subnet", "security_group": "security_group", "elastic_ip": "elastic_ip", "default_route": "internet_gateway"}
+	for _, r := range rs {
+		for attr, kind := range refAttrs {
+			if v := r.Attrs[attr]; v != "" && !slices.Contains(r.Refs, kind+"."+v) {
+				t.Errorf("%s names %s %q but does not refer to %s.%s", r.Address(), attr, v, kind, v)
+			}
+		}
 	}
 }
