@@ -69,6 +69,11 @@ func newOperator(t *testing.T) *operator {
 	}
 	t.Setenv("PATH", filepath.Join(dir, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
 	t.Setenv("NIX_REMOTE", "local?root="+o.store)
+	// Made once here: nix processes that find the store missing all make
+	// it, and in parallel subtests they trip over each other's symlinks.
+	if out, err := exec.Command("nix-store", "--init").CombinedOutput(); err != nil {
+		t.Fatalf("nix-store --init (NIX_REMOTE=%s): %v\n%s", os.Getenv("NIX_REMOTE"), err, out)
+	}
 	return o
 }
 
