@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/freecloud/freecloud/providers/aws/ec2fake"
 	"github.com/freecloud/freecloud/providers/hetzner/hcloudfake"
 	"github.com/freecloud/freecloud/state"
 	"github.com/freecloud/freecloud/tests/sshhost"
@@ -338,5 +339,136 @@ machine "nas1" {
 	op.expect(out, code, 0, "host.nas1: deployed")
 	if got := hostRecord(); got.SSHHostKey != newKey || got.NextSSHHostKey != "" || got.Deployed == "" {
 		t.Fatalf("after the deploy: %+v", got)
+	}
+}
+
+// awsOperator is an operator whose AWS configuration chain reaches fake
+// and nothing else.
+func awsOperator(t *testing.T, h *sshhost.Host, fake *ec2fake.Fake) *operator {
+	var env []string
+	awsEnv(func(k, v string) { env = append(env, k+"="+v) }, t.TempDir(), fake)
+	return newOperator(t, h, env...)
+}
+
+func awsMachine(h *sshhost.Host, deployment string) string {
+	admin := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(h.ClientKey.PublicKey())))
+	return fmt.Sprintf(`deployment %q {}
+provider "aws" "frankfurt" {
+  region = "eu-central-1"
+}
+machine "web1" {
+  provider = provider.aws.frankfurt
+  location = "eu-central-1a"
+  size     = "t3.small"
+  admins   = [%q]
+  address  = "127.0.0.1" # the stand-in host, instead of the Elastic IP
+  port     = %d
+  user     = %q
+  disks    = [{ name = "data", size = 10, mount = "/var/lib/data" }]
+}
+service "metrics" {
+  profile = "prometheus-node-exporter"
+  machine = machine.web1
+}
+`, deployment, admin, h.Port, h.User)
+}
+
+// attachVolumes plays EC2 attaching a deployment's data volumes: as each
+// appears at the fake, its NVMe device appears, blank, on the stand-in.
+func attachVolumes(t *testing.T, fake *ec2fake.Fake, h *sshhost.Host, deployment string) {
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done) })
+	go func() {
+		attached := map[string]bool{}
+		for {
+			for _, o := range fake.Objects("volume") {
+				if o.Tags["freecloud:deployment"] == deployment && o.Tags["freecloud:kind"] == "volume" && !attached[o.ID] {
+					attached[o.ID] = true
+					h.AttachDisk("/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_" + strings.Replace(o.ID, "-", "", 1))
+				}
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+}
+
+// TestApplyDeploysAWSInstance: apply creates an EC2 instance from the
+// NixOS image (the fake API) and deploys to it directly, without an
+// install: the image runs NixOS. Its first host key is the one its
+// console shows, read through the API and pinned, never trusted on first
+// use; its blank data volume is formatted with its label.
+func TestApplyDeploysAWSInstance(t *testing.T) {
+	fake := ec2fake.New(t, ec2fake.Options{OperationTime: 10 * time.Millisecond})
+	h := sshhost.Start(t)
+	hostKey, _, _, _, err := ssh.ParseAuthorizedKey([]byte(h.HostKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.SetHostKey(hostKey) // the stand-in answers for the instance
+	attachVolumes(t, fake, h, "awslab")
+	op := awsOperator(t, h, fake)
+	op.write(awsMachine(h, "awslab"))
+
+	out, code := op.run(h, "plan")
+	op.expect(out, code, 0, "+ instance.web1",
+		"# host.web1 will be deployed (its server is created by this plan from a NixOS image)",
+		"apply reads the host keys the machine reports through its provider's API")
+	for _, bad := range []string{"installed", "trusted on first use", "DATA LOSS"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("the plan says %q:\n%s", bad, out)
+		}
+	}
+	out, code = op.run(h, "apply", "--auto-approve")
+	op.expect(out, code, 0, "instance.web1: created",
+		"host.web1: its provider reports host key "+fingerprint(t, h.HostKey)+"; pinned",
+		"disk data at /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol", "host.web1: deployed")
+	for _, bad := range []string{"kexec", "trusted on first use"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("apply says %q:\n%s", bad, out)
+		}
+	}
+	if host := op.host("web1"); host.SSHHostKey != h.HostKey || host.Deployed == "" {
+		t.Errorf("state pins %q and records deploy %q; want the console's key and a deploy", host.SSHHostKey, host.Deployed)
+	}
+	formatted := 0
+	for _, o := range fake.Objects("volume") {
+		if o.Tags["freecloud:kind"] == "volume" {
+			if tags, _ := h.Disk("/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_" + strings.Replace(o.ID, "-", "", 1)); tags["LABEL"] == "data" {
+				formatted++
+			}
+		}
+	}
+	if formatted != 1 {
+		t.Errorf("%d data volumes formatted with label data, want 1", formatted)
+	}
+	out, code = op.run(h, "plan", "--detailed-exitcode")
+	op.expect(out, code, 0, "No changes.")
+}
+
+// TestAWSConsoleKeyMismatch: the machine reached presents another key
+// than the instance printed on its console (a machine in the middle):
+// apply refuses to deploy and pins nothing.
+func TestAWSConsoleKeyMismatch(t *testing.T) {
+	fake := ec2fake.New(t, ec2fake.Options{OperationTime: 10 * time.Millisecond})
+	h := sshhost.Start(t)
+	attachVolumes(t, fake, h, "mitm") // the instances print keys of their own
+	op := awsOperator(t, h, fake)
+	op.write(awsMachine(h, "mitm"))
+	out, code := op.run(h, "apply", "--auto-approve")
+	op.expect(out, code, 1, "instance.web1: created", "its provider reports host key", "deploy FAILED",
+		"is not the one its provider's console shows", "but the host presented "+fingerprint(t, h.HostKey))
+	if strings.Contains(out, "host.web1: deployed") {
+		t.Fatalf("deployed to a host whose key is not the instance's:\n%s", out)
+	}
+	st, err := state.ForDeployment(op.dir).Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host := st.Host("web1"); host != nil && (host.SSHHostKey == h.HostKey || host.Deployed != "") {
+		t.Errorf("state pins the impostor's key or a deploy: %+v", host)
 	}
 }

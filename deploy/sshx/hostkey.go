@@ -15,6 +15,17 @@ import (
 type HostKeyPolicy struct {
 	pinned []ssh.PublicKey
 	tofu   bool
+	// source says where pinned keys come from, for HostKeyError; ""
+	// for state.
+	source string
+}
+
+// From names where a pinned policy's keys come from ("the plan", "its
+// provider's console"), so that a mismatch says what it was checked
+// against; without it, keys are state's.
+func (p HostKeyPolicy) From(source string) HostKeyPolicy {
+	p.source = source
+	return p
 }
 
 // Pinned accepts only the given keys, in authorized_keys format (as state
@@ -74,9 +85,16 @@ type HostKeyError struct {
 	Addr    string
 	// Pinned and Presented are SHA256 fingerprints.
 	Pinned, Presented string
+	// Source is where the pinned keys come from; "" for state.
+	Source string
 }
 
 func (e *HostKeyError) Error() string {
+	if e.Source != "" {
+		return fmt.Sprintf("host key of machine %s (%s) is not the one %s shows: expected %s, but the host presented %s. "+
+			"Another machine answers at that address, or someone is intercepting the connection; nothing was changed on it",
+			e.Machine, e.Addr, e.Source, e.Pinned, e.Presented)
+	}
 	return fmt.Sprintf("host key of machine %s (%s) has changed: state pins %s, but the host presented %s. "+
 		"Someone may be intercepting the connection; if the machine was reinstalled or replaced, remove its pinned key from state (host.%s) to trust the new one",
 		e.Machine, e.Addr, e.Pinned, e.Presented, e.Machine)
@@ -118,6 +136,7 @@ func (v *verifier) check(_ string, _ net.Addr, key ssh.PublicKey) error {
 		Addr:      v.addr,
 		Pinned:    strings.Join(pinned, " or "),
 		Presented: ssh.FingerprintSHA256(key),
+		Source:    v.policy.source,
 	}
 	return v.err
 }

@@ -89,6 +89,17 @@ func TestHostKeyPolicies(t *testing.T) {
 		}
 	})
 
+	t.Run("other key refused, named by its source", func(t *testing.T) {
+		_, err := sshx.Connect(ctx, target(t, h, pinned(t, otherKey(t)).From("its provider's console")), auth)
+		var mismatch *sshx.HostKeyError
+		if !errors.As(err, &mismatch) || mismatch.Source != "its provider's console" {
+			t.Fatalf("connecting with a console's other key: %v; want a HostKeyError from the console", err)
+		}
+		if msg := err.Error(); !strings.Contains(msg, "is not the one its provider's console shows") || strings.Contains(msg, "state pins") {
+			t.Errorf("error %q should say the console's key was expected, not state's", msg)
+		}
+	})
+
 	t.Run("trust on first use returns the key", func(t *testing.T) {
 		c, err := sshx.Connect(ctx, target(t, h, sshx.TrustOnFirstUse()), auth)
 		if err != nil {

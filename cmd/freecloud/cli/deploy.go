@@ -161,18 +161,18 @@ func (s *session) deployPolicy(d *plan.Deploy, reported []string) (sshx.HostKeyP
 			return p, err
 		}
 	}
-	keys, from := []string{d.HostKey}, "the plan's host key"
+	keys, from := []string{d.HostKey}, "the plan"
 	if d.HostKey == "" {
-		keys, from = reported, "the host keys its provider reports"
+		keys, from = reported, "its provider's console"
 	}
 	if len(keys) == 0 {
 		return sshx.TrustOnFirstUse(), nil
 	}
 	p, err := sshx.Pinned(keys...)
 	if err != nil {
-		return p, fmt.Errorf("%s of %s: %w", from, d.Machine, err)
+		return p, fmt.Errorf("the host keys %s has for %s: %w", from, d.Machine, err)
 	}
-	return p, nil
+	return p.From(from), nil
 }
 
 // How long apply waits for a new server to report its host keys (EC2

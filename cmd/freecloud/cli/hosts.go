@@ -174,6 +174,7 @@ func (s *session) inspect(ctx context.Context, auth *sshx.Auth, m *config.Machin
 			if policy, err = sshx.Pinned(keys...); err != nil {
 				return inspection{unreachable: fmt.Sprintf("the host keys its provider reports: %v", err)}
 			}
+			policy = policy.From("its provider's console")
 		}
 	}
 	t, err := s.target(m, addr, policy)

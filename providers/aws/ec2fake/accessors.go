@@ -118,7 +118,7 @@ func (f *Fake) Instance(id string) (Instance, bool) {
 		ID: i.id, State: i.state, Type: i.itype, Architecture: i.arch, ImageID: i.image, KeyName: i.keyName,
 		SubnetID: i.subnet, VpcID: i.vpc, Zone: i.zone, SecurityGroups: append([]string(nil), i.groups...),
 		PrivateIP: i.privateIP.String(), PublicIP: f.publicIP(i), Tags: maps.Clone(i.tags),
-		HostKey:    strings.TrimSpace(string(ssh.MarshalAuthorizedKey(i.hostKey.PublicKey()))),
+		HostKey:    strings.TrimSpace(string(ssh.MarshalAuthorizedKey(i.publicHostKey()))),
 		LaunchTime: i.launched,
 	}
 	if a := f.elasticIP(i); a != nil {

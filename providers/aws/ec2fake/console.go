@@ -54,7 +54,7 @@ func hostname(i *instance) string {
 // Lines end in CR LF, as on a serial console.
 func (f *Fake) bootLog(i *instance) string {
 	name := hostname(i)
-	pub := i.hostKey.PublicKey()
+	pub := i.publicHostKey()
 	key := pub.Type() + " " + base64.StdEncoding.EncodeToString(pub.Marshal())
 	system := "x86_64-linux"
 	if i.arch == "arm64" {
@@ -160,14 +160,32 @@ func (f *Fake) getConsoleOutput(p params) (any, *apiError) {
 }
 
 // HostKey is an instance's SSH host key, the one its console shows, for
-// tests that run an SSH server in its place; nil for an unknown instance.
+// tests that run an SSH server in its place; nil for an unknown instance
+// or one launched after SetHostKey, whose private half the fake lacks.
 func (f *Fake) HostKey(instanceID string) ssh.Signer {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if i := f.instances[instanceID]; i != nil {
+	if i := f.instances[instanceID]; i != nil && i.hostPub == nil {
 		return i.hostKey
 	}
 	return nil
+}
+
+// SetHostKey makes the instances launched from now on show pub as their
+// host key: that of a test's stand-in SSH server, which then answers for
+// them. nil goes back to a key of their own.
+func (f *Fake) SetHostKey(pub ssh.PublicKey) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hostPub = pub
+}
+
+// publicHostKey is the host key an instance shows.
+func (i *instance) publicHostKey() ssh.PublicKey {
+	if i.hostPub != nil {
+		return i.hostPub
+	}
+	return i.hostKey.PublicKey()
 }
 
 // SetConsoleOutput makes an instance's console show text (not

@@ -34,6 +34,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // Credentials the fake accepts unless Options say others. They are the
@@ -120,6 +122,7 @@ type Fake struct {
 	images    map[string]*image    // by ID
 	tokens    map[string]tokenUse  // ClientTokens by action and token
 	dhcp      string               // the region's DHCP options set
+	hostPub   ssh.PublicKey        // SetHostKey's key for new instances
 }
 
 // New starts a fake on 127.0.0.1; it stops when the test ends.

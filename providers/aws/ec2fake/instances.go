@@ -38,7 +38,10 @@ type instance struct {
 	stateReason  string    // the code of stateReason, for stopped and terminated
 	terminatedAt time.Time
 
-	hostKey  ssh.Signer
+	hostKey ssh.Signer
+	// hostPub, when set, is the host key the instance shows instead:
+	// that of a test's stand-in SSH server (SetHostKey).
+	hostPub  ssh.PublicKey
 	boots    []boot  // what each boot printed on the console
 	override *string // console text a test set
 }

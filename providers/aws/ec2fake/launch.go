@@ -274,7 +274,7 @@ func (f *Fake) launchInstance(l *launch, reservation string, n int) *instance {
 		subnet: l.subnet.id, vpc: l.subnet.vpc, zone: l.subnet.zone, groups: slices.Clone(l.groups),
 		wantPublic: l.wantPublic, eni: f.newID("eni"), eniAttach: f.newID("eni-attach"), mac: f.newMAC(),
 		rootDevice: l.image.rootDevice, clientToken: l.clientToken, httpTokens: l.httpTokens,
-		launched: now, state: "pending", until: now.Add(f.opTime), hostKey: f.newHostKey(),
+		launched: now, state: "pending", until: now.Add(f.opTime), hostKey: f.newHostKey(), hostPub: f.hostPub,
 	}
 	if n == 0 && l.privateIP.IsValid() {
 		i.privateIP = l.privateIP
