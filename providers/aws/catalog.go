@@ -49,15 +49,15 @@ func (p *Provider) catalog(ctx context.Context) (*catalog, error) {
 	cat := &catalog{}
 	var err error
 	if cat.zones, err = p.zones(ctx); err != nil {
-		return nil, fmt.Errorf("listing the availability zones of %s: %w", p.region, err)
+		return nil, fmt.Errorf("listing the availability zones of %s: %w", p.region, explain(err))
 	}
 	if cat.images, err = p.newestImages(ctx); err != nil {
-		return nil, fmt.Errorf("looking up NixOS %s images in %s: %w", p.opts.Release, p.region, err)
+		return nil, fmt.Errorf("looking up NixOS %s images in %s: %w", p.opts.Release, p.region, explain(err))
 	}
 	if !p.ownNetwork() {
 		out, err := p.client.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: []string{p.opts.Subnet}})
 		if err != nil {
-			return nil, fmt.Errorf("looking up subnet_id %s: %w", p.opts.Subnet, err)
+			return nil, fmt.Errorf("looking up subnet_id %s: %w", p.opts.Subnet, explain(err))
 		}
 		if len(out.Subnets) != 1 {
 			return nil, fmt.Errorf("subnet_id %s: EC2 answered with %d subnets", p.opts.Subnet, len(out.Subnets))

@@ -2,7 +2,10 @@ package aws
 
 import (
 	"reflect"
+	"strings"
 	"testing"
+
+	"golang.org/x/crypto/ssh"
 )
 
 func TestConsoleHostKeys(t *testing.T) {
@@ -37,4 +40,21 @@ func TestConsoleHostKeys(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzConsoleHostKeys: whatever a console holds, reading it never fails
+// and yields only keys that parse, each once as "type base64".
+func FuzzConsoleHostKeys(f *testing.F) {
+	const ed = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKAk18JYRlASQU2dUyj1A4Rqe+FnZcBuoTOi6Ot3728t"
+	f.Add("-----BEGIN SSH HOST KEY KEYS-----\n" + ed + " root@x\n-----END SSH HOST KEY KEYS-----\n")
+	f.Add("-----BEGIN SSH HOST KEY KEYS-----\r\n[ 1.0] " + ed + "\r\n-----END SSH HOST KEY KEYS-----")
+	f.Add("-----END SSH HOST KEY KEYS-----\n-----BEGIN SSH HOST KEY KEYS-----\n")
+	f.Add("ssh-rsa AAAA\n\x00\xff")
+	f.Fuzz(func(t *testing.T, console string) {
+		for _, key := range consoleHostKeys(console) {
+			if _, _, _, _, err := ssh.ParseAuthorizedKey([]byte(key)); err != nil || strings.Count(key, " ") != 1 {
+				t.Errorf("consoleHostKeys returned %q, not a key as type base64", key)
+			}
+		}
+	})
 }

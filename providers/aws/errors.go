@@ -40,9 +40,12 @@ func notVisibleYet(err error) bool {
 	return false
 }
 
-// quotaHints say what to do about EC2's quota errors, which name the
-// quota but not where to raise it.
-var quotaHints = map[string]string{
+// hints say what to do about the errors that name a cause but not a
+// remedy: EC2's quota errors, which do not say where to raise the quota,
+// and refusals of the credentials.
+var hints = map[string]string{
+	"AuthFailure":                  "AWS does not accept the credentials: check which ones the chain finds (aws sts get-caller-identity) and that they are for this account",
+	"UnauthorizedOperation":        "the credentials lack an IAM permission for this: freecloud needs ec2:Describe*, and to change things ec2:Run/Terminate/Stop/StartInstances and ec2:Create/Delete/Modify/Attach/Detach/Associate/Disassociate/Allocate/Release/Authorize/Revoke* on the deployment's objects, and ec2:GetConsoleOutput",
 	"AddressLimitExceeded":         "the region's Elastic IP quota (5 by default) is used up: release unused addresses or ask for more in Service Quotas (EC2-VPC Elastic IPs)",
 	"InstanceLimitExceeded":        "the region's instance quota is used up: ask for more in Service Quotas",
 	"VcpuLimitExceeded":            "the region's vCPU quota for this instance family is used up: ask for more in Service Quotas (Running On-Demand instances)",
@@ -63,8 +66,13 @@ func (e *explained) Error() string { return e.err.Error() + " (" + e.hint + ")" 
 func (e *explained) Unwrap() error { return e.err }
 
 func explain(err error) error {
-	if hint, ok := quotaHints[errorCode(err)]; ok {
+	if hint, ok := hints[errorCode(err)]; ok {
 		return &explained{err, hint}
+	}
+	if err != nil && errorCode(err) == "" && strings.Contains(err.Error(), "get identity: ") {
+		// The SDK signs each request with credentials it resolves first;
+		// this is how it says it found none.
+		return &explained{err, "no AWS credentials: freecloud reads them as the aws CLI does: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile (AWS_PROFILE, or profile in the provider block) in ~/.aws/config and ~/.aws/credentials, SSO after aws sso login"}
 	}
 	return err
 }

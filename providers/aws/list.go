@@ -106,7 +106,7 @@ func (p *Provider) List(ctx context.Context, deployment string) ([]*providers.Re
 
 func listErr(what string, err error) error {
 	if err != nil {
-		return fmt.Errorf("listing %s: %w", what, err)
+		return fmt.Errorf("listing %s: %w", what, explain(err))
 	}
 	return nil
 }

@@ -39,7 +39,7 @@ func (p *Provider) Validate(ctx context.Context, desired []*providers.Resource) 
 	}
 	archs, err := p.architectures(ctx, instances)
 	if err != nil {
-		report(instances[0], "instance_type", "looking up instance types: %v", err)
+		report(instances[0], "instance_type", "looking up instance types: %v", explain(err))
 		return errs
 	}
 	for _, r := range instances {
