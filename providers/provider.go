@@ -68,6 +68,41 @@ type MachineSpec struct {
 	Labels map[string]string
 }
 
+// CheckCloud checks what every cloud needs of a machine: a location, a
+// size, and an admin key, without which the image lets nobody in (or the
+// provider mails a root password, a secret outside freecloud's control).
+func (m MachineSpec) CheckCloud() error {
+	if m.Location == "" || m.Size == "" {
+		return fmt.Errorf("machine %s: needs a location and a size", m.Name)
+	}
+	if len(m.Admins) == 0 {
+		return fmt.Errorf("machine %s: needs at least one admin SSH key", m.Name)
+	}
+	return nil
+}
+
+// A Kinded is a provider's handler of one kind of resource.
+type Kinded interface{ KindSpec() KindSpec }
+
+// Specs lists the specs of a provider's handlers, in their order.
+func Specs[K Kinded](handlers []K) []KindSpec {
+	out := make([]KindSpec, len(handlers))
+	for i, h := range handlers {
+		out[i] = h.KindSpec()
+	}
+	return out
+}
+
+// Handler finds the handler of a kind among a provider's.
+func Handler[K Kinded](provider string, handlers []K, kind string) (*K, error) {
+	for i := range handlers {
+		if handlers[i].KindSpec().Kind == kind {
+			return &handlers[i], nil
+		}
+	}
+	return nil, fmt.Errorf("%s has no resource kind %q", provider, kind)
+}
+
 // A DiskSpec is a data disk to provision.
 type DiskSpec struct {
 	Name   string

@@ -25,46 +25,29 @@ func TestConformance(t *testing.T) {
 			return p, faults{f}
 		},
 		Machine: machine,
-		Changes: map[string]func([]providers.MachineSpec) []providers.MachineSpec{
-			"open a port": func(ms []providers.MachineSpec) []providers.MachineSpec {
-				ms[0].Ports = append(ms[0].Ports, providers.Port{Protocol: "udp", Port: 51820})
-				return ms
-			},
-			"close every port but SSH": func(ms []providers.MachineSpec) []providers.MachineSpec {
-				ms[0].Ports = nil
-				return ms
-			},
-			"grow a disk": func(ms []providers.MachineSpec) []providers.MachineSpec {
-				ms[0].Disks = []providers.DiskSpec{{Name: "data", SizeGB: 20}}
-				return ms
-			},
-			"add and remove disks": func(ms []providers.MachineSpec) []providers.MachineSpec {
-				ms[0].Disks = []providers.DiskSpec{{Name: "logs", SizeGB: 10}, {Name: "media", SizeGB: 30}}
-				return ms
-			},
-			"change the instance type": func(ms []providers.MachineSpec) []providers.MachineSpec {
-				ms[0].Size = "t3.medium"
-				return ms
-			},
-			"relabel": func(ms []providers.MachineSpec) []providers.MachineSpec {
-				ms[0].Labels = map[string]string{"team": "ops", "tier": "front"}
-				return ms
-			},
-			"add a machine in another zone": func(ms []providers.MachineSpec) []providers.MachineSpec {
-				m2 := machine("conformance", "m2")
-				m2.Location = "eu-central-1b"
-				return append(ms, m2)
-			},
-			"add an admin": func(ms []providers.MachineSpec) []providers.MachineSpec {
-				ms[0].Admins = append(ms[0].Admins, publicKey("bob"))
-				return ms
-			},
-		},
+		Changes: changes(),
 		Invalid: func(m *providers.MachineSpec) string {
 			m.Size = "t3.nonsense"
 			return "t3.nonsense"
 		},
 	})
+}
+
+// changes are the standard ones and AWS's own: closing every port (the
+// security group's rules all revoked), a machine in another zone (a new
+// subnet, associated with the route table).
+func changes() map[string]providertest.Change {
+	out := providertest.StandardChanges("t3.medium", publicKey("bob"), machine)
+	out["close every port but SSH"] = func(ms []providers.MachineSpec) []providers.MachineSpec {
+		ms[0].Ports = nil
+		return ms
+	}
+	out["add a machine in another zone"] = func(ms []providers.MachineSpec) []providers.MachineSpec {
+		m2 := machine("conformance", "m2")
+		m2.Location = "eu-central-1b"
+		return append(ms, m2)
+	}
+	return out
 }
 
 // machine is a valid machine that uses every kind of resource.

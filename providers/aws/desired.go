@@ -144,12 +144,8 @@ func (p *Provider) machineResources(m providers.MachineSpec, zone string, cat *c
 	if err := checkName("machine", m.Name); err != nil {
 		return nil, err
 	}
-	if m.Location == "" || m.Size == "" {
-		return nil, fmt.Errorf("%s: needs a location and a size", where)
-	}
-	if len(m.Admins) == 0 {
-		// The key pair is how the image lets the first login in.
-		return nil, fmt.Errorf("%s: needs at least one admin SSH key", where)
+	if err := m.CheckCloud(); err != nil {
+		return nil, fmt.Errorf("aws: %w", err)
 	}
 	labels, err := operatorTags(m.Labels)
 	if err != nil {

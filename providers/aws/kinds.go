@@ -51,23 +51,12 @@ var resourceTypes = map[string]string{
 	"volume": "volume", "instance": "instance",
 }
 
-func kindOf(name string) (*kind, error) {
-	for i := range kinds {
-		if kinds[i].spec.Kind == name {
-			return &kinds[i], nil
-		}
-	}
-	return nil, fmt.Errorf("aws has no resource kind %q", name)
-}
+func (k kind) KindSpec() providers.KindSpec { return k.spec }
+
+func kindOf(name string) (*kind, error) { return providers.Handler("aws", kinds, name) }
 
 // Kinds lists the kinds of resources, what others refer to first.
-func (p *Provider) Kinds() []providers.KindSpec {
-	specs := make([]providers.KindSpec, len(kinds))
-	for i, k := range kinds {
-		specs[i] = k.spec
-	}
-	return specs
-}
+func (p *Provider) Kinds() []providers.KindSpec { return providers.Specs(kinds) }
 
 // Create makes a resource and waits until it is usable. If it was made
 // but a later step failed (attaching, waiting), the error comes with the

@@ -17,7 +17,7 @@ import (
 
 // apply makes the desired resources of machines in create order and
 // returns them by address.
-func apply(t *testing.T, p *aws.Provider, deployment string, ms ...providers.MachineSpec) (map[string]*providers.Resource, error) {
+func apply(t testing.TB, p *aws.Provider, deployment string, ms ...providers.MachineSpec) (map[string]*providers.Resource, error) {
 	t.Helper()
 	ctx := context.Background()
 	desired, err := p.Desired(ctx, deployment, ms)

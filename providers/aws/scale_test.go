@@ -30,31 +30,11 @@ func deployed(tb testing.TB, n int) (*aws.Provider, *ec2fake.Fake, []providers.M
 	p, f := fresh(tb, ec2fake.Options{})
 	f.SetQuota("elastic_ip", -1)
 	f.SetQuota("instance", -1)
-	ctx := context.Background()
 	ms := machines(n)
-	desired, err := p.Desired(ctx, "scale", ms)
-	if err != nil {
+	if _, err := apply(tb, p, "scale", ms...); err != nil {
 		tb.Fatal(err)
 	}
-	made := map[string]*providers.Resource{}
-	ids := func(addr string) (string, bool) {
-		if r := made[addr]; r != nil {
-			return r.ID, true
-		}
-		return "", false
-	}
-	for _, k := range p.Kinds() {
-		for _, r := range desired {
-			if r.Kind == k.Kind {
-				c, err := p.Create(ctx, "scale", r, ids)
-				if err != nil {
-					tb.Fatal(err)
-				}
-				made[r.Address()] = c
-			}
-		}
-	}
-	p2, err := aws.New(ctx, optionsFor(f))
+	p2, err := aws.New(context.Background(), optionsFor(f))
 	if err != nil {
 		tb.Fatal(err)
 	}

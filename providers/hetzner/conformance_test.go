@@ -19,35 +19,7 @@ func TestConformance(t *testing.T) {
 			return p, faults{t, f}
 		},
 		Machine: machine,
-		Changes: map[string]func([]providers.MachineSpec) []providers.MachineSpec{
-			"open a port": func(ms []providers.MachineSpec) []providers.MachineSpec {
-				ms[0].Ports = append(ms[0].Ports, providers.Port{Protocol: "udp", Port: 51820})
-				return ms
-			},
-			"grow a disk": func(ms []providers.MachineSpec) []providers.MachineSpec {
-				ms[0].Disks = []providers.DiskSpec{{Name: "data", SizeGB: 20}}
-				return ms
-			},
-			"add and remove disks": func(ms []providers.MachineSpec) []providers.MachineSpec {
-				ms[0].Disks = []providers.DiskSpec{{Name: "logs", SizeGB: 10}, {Name: "media", SizeGB: 30}}
-				return ms
-			},
-			"change the server type": func(ms []providers.MachineSpec) []providers.MachineSpec {
-				ms[0].Size = "cx32"
-				return ms
-			},
-			"relabel": func(ms []providers.MachineSpec) []providers.MachineSpec {
-				ms[0].Labels = map[string]string{"team": "ops", "tier": "front"}
-				return ms
-			},
-			"add a machine next to it": func(ms []providers.MachineSpec) []providers.MachineSpec {
-				return append(ms, machine("conformance", "m2"))
-			},
-			"add an admin": func(ms []providers.MachineSpec) []providers.MachineSpec {
-				ms[0].Admins = append(ms[0].Admins, hcloudfake.PublicKey("bob"))
-				return ms
-			},
-		},
+		Changes: providertest.StandardChanges("cx32", hcloudfake.PublicKey("bob"), machine),
 		Invalid: func(m *providers.MachineSpec) string {
 			m.Size = "cx99"
 			return `unknown server type "cx99"`

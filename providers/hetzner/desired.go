@@ -98,13 +98,8 @@ func machineResources(deployment string, m providers.MachineSpec, networked bool
 	if len(hetznerName(deployment, m.Name)) > 63 {
 		return nil, fmt.Errorf("%s: %q is too long a server name (63 characters at most): shorten the deployment or machine name", where, hetznerName(deployment, m.Name))
 	}
-	if m.Location == "" || m.Size == "" {
-		return nil, fmt.Errorf("%s: needs a location and a size", where)
-	}
-	if len(m.Admins) == 0 {
-		// Without a key Hetzner mails a root password: a secret outside
-		// freecloud's control.
-		return nil, fmt.Errorf("%s: needs at least one admin SSH key", where)
+	if err := m.CheckCloud(); err != nil {
+		return nil, fmt.Errorf("hetzner: %w", err)
 	}
 	labels, err := operatorLabels(m.Labels)
 	if err != nil {

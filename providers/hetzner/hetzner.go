@@ -138,23 +138,12 @@ var kinds = []kind{
 		create: (*Provider).createServer, update: (*Provider).updateServer, delete: (*Provider).deleteServer},
 }
 
-func kindOf(name string) (*kind, error) {
-	for i := range kinds {
-		if kinds[i].spec.Kind == name {
-			return &kinds[i], nil
-		}
-	}
-	return nil, fmt.Errorf("hetzner has no resource kind %q", name)
-}
+func (k kind) KindSpec() providers.KindSpec { return k.spec }
+
+func kindOf(name string) (*kind, error) { return providers.Handler("hetzner", kinds, name) }
 
 // Kinds lists the kinds of resources, what others refer to first.
-func (p *Provider) Kinds() []providers.KindSpec {
-	specs := make([]providers.KindSpec, len(kinds))
-	for i, k := range kinds {
-		specs[i] = k.spec
-	}
-	return specs
-}
+func (p *Provider) Kinds() []providers.KindSpec { return providers.Specs(kinds) }
 
 // Create makes a resource and waits until it is usable. If it was made
 // but something after failed (an action, the wait), the error comes with

@@ -67,7 +67,7 @@ type Harness struct {
 	// Changes are edits of a deployment (of machine m1 alone) that
 	// the provider makes in place: created, updated and deleted
 	// resources, no replacement.
-	Changes map[string]func([]providers.MachineSpec) []providers.MachineSpec
+	Changes map[string]Change
 	// Invalid makes a machine invalid at the provider (an unknown size,
 	// say) and returns what the API's error says about it.
 	Invalid func(m *providers.MachineSpec) (apiMessage string)
@@ -77,6 +77,46 @@ type Harness struct {
 }
 
 const deployment = "conformance"
+
+// A Change edits the machines of a deployment.
+type Change = func([]providers.MachineSpec) []providers.MachineSpec
+
+// StandardChanges are the edits of machine m1 that every cloud makes in
+// place, for Harness.Changes: open a port, grow a disk, add and remove
+// disks, change the size to size, relabel, add an admin key (newAdmin)
+// and add a machine next to it (made by machine). A harness adds its
+// provider's own.
+func StandardChanges(size, newAdmin string, machine func(deployment, name string) providers.MachineSpec) map[string]Change {
+	return map[string]Change{
+		"open a port": func(ms []providers.MachineSpec) []providers.MachineSpec {
+			ms[0].Ports = append(ms[0].Ports, providers.Port{Protocol: "udp", Port: 51820})
+			return ms
+		},
+		"grow a disk": func(ms []providers.MachineSpec) []providers.MachineSpec {
+			ms[0].Disks = []providers.DiskSpec{{Name: "data", SizeGB: 20}}
+			return ms
+		},
+		"add and remove disks": func(ms []providers.MachineSpec) []providers.MachineSpec {
+			ms[0].Disks = []providers.DiskSpec{{Name: "logs", SizeGB: 10}, {Name: "media", SizeGB: 30}}
+			return ms
+		},
+		"change the size": func(ms []providers.MachineSpec) []providers.MachineSpec {
+			ms[0].Size = size
+			return ms
+		},
+		"relabel": func(ms []providers.MachineSpec) []providers.MachineSpec {
+			ms[0].Labels = map[string]string{"team": "ops", "tier": "front"}
+			return ms
+		},
+		"add a machine next to it": func(ms []providers.MachineSpec) []providers.MachineSpec {
+			return append(ms, machine(deployment, "m2"))
+		},
+		"add an admin": func(ms []providers.MachineSpec) []providers.MachineSpec {
+			ms[0].Admins = append(ms[0].Admins, newAdmin)
+			return ms
+		},
+	}
+}
 
 // Run runs the suite.
 func Run(t *testing.T, h Harness) {
