@@ -88,7 +88,13 @@ func Start(t testing.TB) *Host {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := t.TempDir()
+	// Not t.TempDir: a command of the host may still be finishing (and
+	// logging) when the test ends; Stop removes the root once it is quiet.
+	root, err := os.MkdirTemp("", "sshhost-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(root) }) // when Start fails before Stop is set up
 	h := &Host{t: t, Root: root, User: u.Username, Addr: "127.0.0.1", Log: filepath.Join(root, "fake", "calls.log")}
 	if err := h.layout(); err != nil {
 		t.Fatal(err)
@@ -267,6 +273,32 @@ func (h *Host) Stop() {
 		if h.t.Failed() && h.sshdLog != nil {
 			h.t.Logf("sshd log of the stand-in host:\n%s", h.sshdLog)
 		}
+		h.removeRoot()
+	})
+}
+
+// removeRoot removes the host's files, again while a command that
+// outlived its session (its connection closed) still writes there.
+func (h *Host) removeRoot() {
+	makeRemovable(h.Root)
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if err = os.RemoveAll(h.Root); err == nil {
+			return
+		}
+		makeRemovable(h.Root)
+	}
+	h.t.Errorf("removing the stand-in host's files %s: %v", h.Root, err)
+}
+
+// makeRemovable makes every directory below root writable: the fake Nix
+// store's are read-only, as in a real store.
+func makeRemovable(root string) {
+	filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			os.Chmod(path, 0o755)
+		}
+		return nil
 	})
 }
 
