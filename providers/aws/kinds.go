@@ -67,12 +67,13 @@ func (p *Provider) Create(ctx context.Context, deployment string, r *providers.R
 		return nil, providers.OpError("create", r, err)
 	}
 	id, err := k.create(p, ctx, deployment, r, ids)
+	err = providers.OpError("create", r, explain(err))
 	if id == "" {
-		return nil, providers.OpError("create", r, explain(err))
+		return nil, err
 	}
 	made := providers.Clone(r)
 	made.ID = id
-	return made, providers.OpError("create", r, explain(err))
+	return made, err
 }
 
 // Update changes a resource in place. It refuses a change of an attribute

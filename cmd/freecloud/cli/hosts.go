@@ -44,32 +44,37 @@ func (s *session) serverOf(m *config.Machine) string {
 // a DNS name or over a VPN), else its server's public IPv4 as the provider
 // reports it; "" while the server does not exist.
 func (s *session) address(m *config.Machine, actual map[string][]*providers.Resource) string {
-	server := s.serverOf(m)
-	if m.Address != "" || server == "" {
+	if m.Address != "" {
 		return m.Address
 	}
-	for _, r := range actual[m.Provider.Address()] {
-		if r.Address() == server {
-			return r.Outputs["ipv4"]
-		}
+	if server := s.server(m, actual); server != nil {
+		return server.Outputs["ipv4"]
 	}
 	return ""
+}
+
+// server is the resource a machine runs on as its provider lists it; nil
+// on bare metal and while it does not exist.
+func (s *session) server(m *config.Machine, actual map[string][]*providers.Resource) *providers.Resource {
+	if addr := s.serverOf(m); addr != "" {
+		for _, r := range actual[m.Provider.Address()] {
+			if r.Address() == addr {
+				return r
+			}
+		}
+	}
+	return nil
 }
 
 // reportedKeys are the host keys a machine's provider says its server
 // has (EC2's console); nil when the provider tells none, or not yet.
 func (s *session) reportedKeys(ctx context.Context, m *config.Machine, actual map[string][]*providers.Resource) ([]string, error) {
 	reporter, ok := s.provs[m.Provider.Address()].(providers.HostKeyReporter)
-	if !ok {
+	server := s.server(m, actual)
+	if !ok || server == nil {
 		return nil, nil
 	}
-	server := s.serverOf(m)
-	for _, r := range actual[m.Provider.Address()] {
-		if r.Address() == server {
-			return reporter.HostKeys(ctx, r)
-		}
-	}
-	return nil, nil
+	return reporter.HostKeys(ctx, server)
 }
 
 // target is how to reach a machine, accepting the host keys of policy,
