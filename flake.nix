@@ -62,7 +62,7 @@
           # The hash of `go mod vendor` (vendor/ including modules.txt) for
           # go.mod and go.sum. TestRepoVendorHash recomputes it and prints the
           # new value when the dependencies change.
-          vendorHash = "sha256-rjCvru1/wdvMWVp/Fp6PAm13k1fELYQZSVIqeKoQvws=";
+          vendorHash = "sha256-gwCYZjDLcUtjDSglMLKSDv5CyjfDS7qcqbvlcYMUMYI=";
 
           subPackages = [ "cmd/freecloud" ];
 
