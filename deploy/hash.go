@@ -17,11 +17,14 @@ const ManifestFile = "freecloud-manifest.json"
 // compares to decide whether a host needs a deploy.
 //
 // It covers every file of the flake that can change the machine's system
-// — flake.nix, flake.lock, the modules, its own hosts/<machine>/ — and
+// — flake.nix, flake.lock, the modules, its own hosts/<machine>/ and its
+// own sealed secrets, secrets/<machine>/ (generator.CiphertextPath) — and
 // leaves out only other machines' directories and the manifest, which
 // change when another machine does. flake.nix is in, although adding a
 // machine changes it: a deploy that changes nothing costs one evaluation,
-// a missed deploy leaves a host behind.
+// a missed deploy leaves a host behind. A re-sealed ciphertext is in:
+// the host decrypts the new file, and a changed value must reach the
+// services that read it.
 func ConfigHash(tree map[string][]byte, machine string) (string, error) {
 	own := "hosts/" + machine + "/"
 	if _, ok := tree[own+"configuration.nix"]; !ok {
@@ -29,7 +32,7 @@ func ConfigHash(tree map[string][]byte, machine string) (string, error) {
 	}
 	names := make([]string, 0, len(tree))
 	for name := range tree {
-		if name == ManifestFile || (strings.HasPrefix(name, "hosts/") && !strings.HasPrefix(name, own)) {
+		if name == ManifestFile || otherMachines(name, "hosts/", machine) || otherMachines(name, "secrets/", machine) {
 			continue
 		}
 		names = append(names, name)
@@ -42,6 +45,12 @@ func ConfigHash(tree map[string][]byte, machine string) (string, error) {
 		fmt.Fprintf(h, "%x  %s\n", sum, name)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// otherMachines tells whether name is in a per-machine directory
+// (<dir><machine>/...) of another machine than machine.
+func otherMachines(name, dir, machine string) bool {
+	return strings.HasPrefix(name, dir) && !strings.HasPrefix(name, dir+machine+"/")
 }
 
 // manifestDeployment reads the deployment's name from the manifest and

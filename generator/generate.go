@@ -65,11 +65,18 @@ func Generate(dep *config.Deployment, cat *profiles.Catalogue) (Tree, hcl.Diagno
 				Subject:  m.DeclRange.Ptr(),
 			})
 		}
-		conf, d := configuration(m, instances)
+		all, d := renderAll(m, instances)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			continue
 		}
+		secrets := machineSecrets(m, all)
+		conf, d := configuration(m, all, secrets)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		diags = append(diags, copyCiphertexts(tree, dep.Dir, m, secrets)...)
 		dir := "hosts/" + m.Name + "/"
 		confText, err := nix.FormatFile(configurationHeader(dep, m, instances), conf)
 		if err != nil {
@@ -95,6 +102,7 @@ func Generate(dep *config.Deployment, cat *profiles.Catalogue) (Tree, hcl.Diagno
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	diags = append(diags, strayCiphertexts(tree, dep)...)
 
 	flake, err := nix.FormatFile(flakeHeader(dep), flakeExpr(dep))
 	if err != nil {

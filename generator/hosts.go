@@ -102,9 +102,9 @@ type rendered struct {
 	*profiles.Rendered
 }
 
-// configuration builds a machine's configuration.nix: everything that does
-// not depend on where the machine runs.
-func configuration(m *config.Machine, instances []*instance) (nix.Expr, hcl.Diagnostics) {
+// renderAll renders every instance of a machine; nothing is returned when
+// one fails.
+func renderAll(m *config.Machine, instances []*instance) ([]rendered, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	var all []rendered
 	for _, in := range instances {
@@ -117,10 +117,21 @@ func configuration(m *config.Machine, instances []*instance) (nix.Expr, hcl.Diag
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	diags = append(diags, checkRoutes(m, all)...)
+	return all, diags
+}
+
+// machineOwner is how options freecloud itself sets on a machine are
+// attributed in conflict messages.
+func machineOwner(m *config.Machine) string { return fmt.Sprintf("freecloud (machine %q)", m.Name) }
+
+// configuration builds a machine's configuration.nix: everything that does
+// not depend on where the machine runs. secrets are the machine's
+// (machineSecrets).
+func configuration(m *config.Machine, all []rendered, secrets []machineSecret) (nix.Expr, hcl.Diagnostics) {
+	diags := checkRoutes(m, all)
 
 	tree := newOptionTree()
-	base := fmt.Sprintf("freecloud (machine %q)", m.Name)
+	base := machineOwner(m)
 	set := func(path string, value nix.Expr, owner string, rng hcl.Range) {
 		if err := tree.set(nil, strings.Split(path, "."), value, owner); err != nil {
 			diags = append(diags, errorAt(rng, "Conflicting NixOS options",
@@ -150,10 +161,19 @@ func configuration(m *config.Machine, instances []*instance) (nix.Expr, hcl.Diag
 				Subject: m.DeclRange.Ptr(),
 			})
 		} else {
-			backup, secrets := backupOptions(m.Backup, paths, dbs)
-			set("freecloud.backup", backup, base, m.Backup.DeclRange)
-			set("freecloud.secrets", secrets, base, m.Backup.DeclRange)
+			set("freecloud.backup", backupOptions(m.Backup, paths, dbs), base, m.Backup.DeclRange)
 		}
+	}
+	sealed := false
+	for _, s := range secrets {
+		set("freecloud.secrets", nix.Attrs{{Path: []string{s.service, s.spec.Name}, Value: secretOptions(s.spec, s.before)}}, s.owner, s.rng)
+		sealed = sealed || s.spec.Decrypted()
+	}
+	if sealed {
+		// The directory, not the files: configuration.nix stays the same
+		// when a ciphertext is added, changed or re-sealed, and the module
+		// looks for each file itself (modules/secrets.nix).
+		set("freecloud.secretsCiphertexts", nix.Path("../../"+CiphertextDir+"/"+m.Name), base, m.DeclRange)
 	}
 
 	for _, r := range all {
@@ -166,9 +186,6 @@ func configuration(m *config.Machine, instances []*instance) (nix.Expr, hcl.Diag
 				site = nix.Attrs{{Path: []string{"locations", route.Path, "port"}, Value: nix.Int(route.Port)}}
 			}
 			set("freecloud.web", nix.Attrs{{Path: []string{route.Domain}, Value: site}}, r.owner(), r.declRange)
-		}
-		for _, s := range r.profile.Secrets {
-			set("freecloud.secrets", nix.Attrs{{Path: []string{r.name, s.Name}, Value: secretOptions(s, r.SecretBefore[s.Name])}}, r.owner(), r.declRange)
 		}
 		for it := r.Options.ElementIterator(); it.Next(); {
 			k, v := it.Element()
@@ -193,27 +210,22 @@ func configuration(m *config.Machine, instances []*instance) (nix.Expr, hcl.Diag
 	return nix.Lambda{Formals: []string{"config", "lib", "pkgs"}, Ellipsis: true, Body: bindings}, diags
 }
 
-// backupOptions is freecloud.backup (modules/backup.nix) for a machine,
-// and the secrets it reads: the repository password and, for object
-// stores, the access keys, both provided by the operator.
-func backupOptions(b *config.Backup, paths []string, dbs map[string][]string) (nix.Attrs, nix.Attrs) {
-	secretsDir := profiles.ProvidedSecretsDir + "/" + config.ReservedServiceName + "/"
+// backupOptions is freecloud.backup (modules/backup.nix) for a machine.
+// The files it reads are the backup's secrets (backupSecrets).
+func backupOptions(b *config.Backup, paths []string, dbs map[string][]string) nix.Attrs {
 	backup := nix.Attrs{
 		{Path: []string{"repository"}, Value: nix.String(b.Repository)},
 		{Path: []string{"schedule"}, Value: nix.String(b.Schedule)},
 		{Path: []string{"paths"}, Value: stringList(paths)},
-		{Path: []string{"passwordFile"}, Value: nix.String(secretsDir + "password")},
+	}
+	for _, s := range backupSecrets(b) {
+		option := map[string]string{backupPassword: "passwordFile", backupEnvironment: "environmentFile"}[s.Name]
+		backup = append(backup, nix.Binding{Path: []string{option}, Value: nix.String(s.Path(config.ReservedServiceName))})
 	}
 	for engine, names := range dbs {
 		backup = append(backup, nix.Binding{Path: []string{engine}, Value: stringList(names)})
 	}
-	provided := nix.Attrs{{Path: []string{"provided"}, Value: nix.Bool(true)}, {Path: []string{"before"}, Value: nix.List{nix.String("restic-backups-freecloud.service")}}}
-	secrets := nix.Attrs{{Path: []string{config.ReservedServiceName, "password"}, Value: provided}}
-	if b.NeedsCredentials() {
-		backup = append(backup, nix.Binding{Path: []string{"environmentFile"}, Value: nix.String(secretsDir + "environment")})
-		secrets = append(secrets, nix.Binding{Path: []string{config.ReservedServiceName, "environment"}, Value: provided})
-	}
-	return backup, secrets
+	return backup
 }
 
 // statePaths returns the data paths of a machine's services, sorted.
@@ -245,8 +257,13 @@ func secretOptions(s *profiles.Secret, before []string) nix.Attrs {
 		{Path: []string{"mode"}, Value: nix.String(s.Mode)},
 		{Path: []string{"before"}, Value: stringList(before)},
 	}
-	if s.Provided {
+	switch {
+	case s.Provided:
 		return append(attrs, nix.Binding{Path: []string{"provided"}, Value: nix.Bool(true)})
+	case s.Shared:
+		// freecloud applied the rule, env and prefix when it made the
+		// value; the host only decrypts it.
+		return append(attrs, nix.Binding{Path: []string{"shared"}, Value: nix.Bool(true)})
 	}
 	attrs = append(attrs,
 		nix.Binding{Path: []string{"generate"}, Value: nix.String(s.Generate)},

@@ -70,6 +70,7 @@ var secretSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "generate"},
 		{Name: "provided"},
+		{Name: "shared"},
 		{Name: "description"},
 		{Name: "env"},
 		{Name: "prefix"},
@@ -292,6 +293,7 @@ func decodeSecret(b *hcl.Block) (*Secret, hcl.Diagnostics) {
 	}
 	diags = append(diags, decodeAttr(content.Attributes["generate"], &secret.Generate)...)
 	diags = append(diags, decodeAttr(content.Attributes["provided"], &secret.Provided)...)
+	diags = append(diags, decodeAttr(content.Attributes["shared"], &secret.Shared)...)
 	diags = append(diags, decodeAttr(content.Attributes["description"], &secret.Description)...)
 	diags = append(diags, decodeAttr(content.Attributes["env"], &secret.Env)...)
 	diags = append(diags, decodeAttr(content.Attributes["prefix"], &secret.Prefix)...)
@@ -308,9 +310,16 @@ func decodeSecret(b *hcl.Block) (*Secret, hcl.Diagnostics) {
 	if attr := content.Attributes["prefix"]; attr != nil && strings.ContainsAny(secret.Prefix, "\n\r'\\") {
 		diags = append(diags, errorAt(attr.Expr.Range(), "Invalid prefix", "prefix is one line of plain text, like \"base64:\"."))
 	}
-	if (secret.Generate == "") == !secret.Provided {
+	switch {
+	case secret.Shared && secret.Provided:
+		diags = append(diags, errorAt(content.Attributes["shared"].Expr.Range(), "A secret is shared or provided, not both",
+			`A shared secret is made by freecloud (generate = ...) and sealed to every machine of the service; a provided one comes from the operator. Remove one of shared and provided.`))
+	case secret.Shared && secret.Generate == "":
+		diags = append(diags, errorAt(content.Attributes["shared"].Expr.Range(), "Shared secret without a generation rule",
+			`freecloud makes a shared secret itself, so it needs generate = "password", "hex" or "base64".`))
+	case (secret.Generate == "") == !secret.Provided:
 		diags = append(diags, errorAt(b.DefRange, "Secret needs exactly one source",
-			`A secret is either generated on the host (generate = "password", "hex" or "base64") or provided by the operator (provided = true).`))
+			`A secret is either generated on the host (generate = "password", "hex" or "base64"), made by freecloud for several machines (generate = ... and shared = true), or provided by the operator (provided = true).`))
 	}
 	diags = append(diags, decodeAttr(content.Attributes["owner"], &secret.Owner)...)
 	diags = append(diags, decodeAttr(content.Attributes["group"], &secret.Group)...)

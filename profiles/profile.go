@@ -71,14 +71,23 @@ type Validation struct {
 func (p *Param) Required() bool { return p.Default == cty.NilVal }
 
 // A Secret is handed to the service as a file; the profile only ever sees
-// its path. It is either made on the host that uses it (Generate) or
-// provided by the operator, encrypted to the host (Provided).
+// its path. It comes from one of three places:
+//
+//   - generated (Generate set): made on the host that uses it and never
+//     leaves it;
+//   - provided (Provided): given by the operator, sealed with age to the
+//     host's SSH host key and decrypted on the host;
+//   - shared (Shared, with Generate): made by freecloud in memory, because
+//     several machines need the same value (a cluster's RPC secret), then
+//     sealed to each of them and decrypted there like a provided one.
 type Secret struct {
 	Name string
 	// Generate is the generation rule: password, hex or base64; empty for
-	// a provided secret.
+	// a provided secret. A shared secret has one too: freecloud applies it
+	// on the operator's side.
 	Generate string
 	Provided bool
+	Shared   bool
 	Length   int
 	Owner    string
 	Group    string
@@ -88,17 +97,22 @@ type Secret struct {
 	Before      []string
 	BeforeExpr  hcl.Expression
 	Description string
-	// Env, for a generated secret, writes the file as one environment
-	// variable assignment (NAME=<prefix><value>) for modules that read
-	// an environmentFile; Prefix goes before the value either way.
+	// Env, for a generated or shared secret, writes the file as one
+	// environment variable assignment (NAME=<prefix><value>) for modules
+	// that read an environmentFile; Prefix goes before the value either
+	// way.
 	Env       string
 	Prefix    string
 	DeclRange hcl.Range
 }
 
+// Decrypted tells whether the host decrypts the secret from a ciphertext
+// (provided and shared secrets) rather than generating it.
+func (s *Secret) Decrypted() bool { return s.Provided || s.Shared }
+
 // Path is where the secret's file is on the host of the given service.
 func (s *Secret) Path(service string) string {
-	if s.Provided {
+	if s.Decrypted() {
 		return ProvidedSecretsDir + "/" + service + "/" + s.Name
 	}
 	return SecretsDir + "/" + service + "/" + s.Name
@@ -159,11 +173,30 @@ func (p *Profile) Param(name string) *Param {
 }
 
 // Where secrets live on a host; modules/secrets.nix creates the generated
-// ones and checks the provided ones.
+// ones on disk and decrypts the provided and shared ones into a ramfs,
+// which is never swapped out and is gone at power-off.
 const (
 	SecretsDir         = "/var/lib/freecloud/secrets"
 	ProvidedSecretsDir = "/run/freecloud/secrets"
 )
+
+// SecretUnit is the systemd unit that makes (or decrypts) a service's
+// secret on its host, as modules/secrets.nix names it. The units that read
+// the secret Require= it, so restarting it restarts them.
+func SecretUnit(service, name string) string {
+	return "freecloud-secret-" + service + "-" + name + ".service"
+}
+
+// RotateMarker is the file that asks a generated secret's unit for a new
+// value on its next start (modules/secrets.nix): rotating is creating it,
+// then restarting SecretUnit. The unit removes it once the new value is in
+// place, so a marker that survives a restart means the host did not rotate.
+// It sits next to the secret, in the directory the unit may write, and
+// starts with a dot like the unit's temporary files, which it does not
+// match (.<name>.tmp.*).
+func RotateMarker(service, name string) string {
+	return SecretsDir + "/" + service + "/." + name + ".rotate"
+}
 
 // Databases returns the profile's databases by engine, e.g.
 // {"postgresql": ["gitea"]}.

@@ -101,6 +101,35 @@ func TestDecodeErrors(t *testing.T) {
   requires = ["postgres"]
   nixos = {}
 }`, `requires "postgres" (named in requires, or needed by a web route or a database), which is not in the catalogue`, 1},
+		{"shared without a rule", "web/site.hcl", `profile "site" {
+  summary = "x"
+  category = "web"
+  module = "services.x"
+  secret "rpc" {
+    shared = true
+  }
+  nixos = {}
+}`, `Shared secret without a generation rule: freecloud makes a shared secret itself, so it needs generate =`, 6},
+		{"shared and provided", "web/site.hcl", `profile "site" {
+  summary = "x"
+  category = "web"
+  module = "services.x"
+  secret "rpc" {
+    provided = true
+    shared   = true
+  }
+  nixos = {}
+}`, "A secret is shared or provided, not both", 7},
+		{"provided with env", "web/site.hcl", `profile "site" {
+  summary = "x"
+  category = "web"
+  module = "services.x"
+  secret "rpc" {
+    provided = true
+    env      = "RPC"
+  }
+  nixos = {}
+}`, "env is for generated secrets", 7},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -269,4 +298,48 @@ func FuzzProfile(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A shared secret is made by freecloud with a rule, env and prefix like a
+// generated one, and lives where provided ones do: decrypted on the host.
+func TestSharedSecret(t *testing.T) {
+	cat, diags := Load(fstest.MapFS{"web/site.hcl": {Data: []byte(`profile "site" {
+  summary = "x"
+  category = "web"
+  module = "services.x"
+  secret "rpc" {
+    generate = "hex"
+    length   = 24
+    shared   = true
+    env      = "RPC"
+    prefix   = "k:"
+  }
+  nixos = { "services.x.rpcFile" = secret.rpc }
+}`)}}, "p")
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	p, _ := cat.Lookup("site")
+	s := p.Secrets[0]
+	if !s.Shared || s.Provided || s.Generate != "hex" || s.Length != 24 || s.Env != "RPC" || s.Prefix != "k:" || !s.Decrypted() {
+		t.Errorf("decoded %+v", s)
+	}
+	r, diags := p.Render(Instance{Service: "mesh", Machine: "m1"})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if got := r.Options.GetAttr("services.x.rpcFile").AsString(); got != ProvidedSecretsDir+"/mesh/rpc" {
+		t.Errorf("secret.rpc is %s", got)
+	}
+}
+
+// The names the rotation protocol uses; modules' tests check that
+// modules/secrets.nix uses the same.
+func TestRotationNames(t *testing.T) {
+	if got := SecretUnit("cloud", "admin_password"); got != "freecloud-secret-cloud-admin_password.service" {
+		t.Errorf("SecretUnit: %s", got)
+	}
+	if got := RotateMarker("cloud", "admin_password"); got != "/var/lib/freecloud/secrets/cloud/.admin_password.rotate" {
+		t.Errorf("RotateMarker: %s", got)
+	}
 }
