@@ -1,81 +1,31 @@
 package providers
 
-import "sort"
+import (
+	"sort"
 
-// hetznerCountries are the locations of Hetzner Cloud and the countries
-// they are in, as Hetzner's API lists them (GET /locations: name,
-// country), which hcloudfake's catalogue copies.
-var hetznerCountries = map[string]string{
-	"fsn1": "DE", // Falkenstein
-	"nbg1": "DE", // Nuremberg
-	"hel1": "FI", // Helsinki
-	"ash":  "US", // Ashburn, Virginia
-	"hil":  "US", // Hillsboro, Oregon
-	"sin":  "SG", // Singapore
-}
+	"github.com/freecloud/freecloud/sovereignty"
+)
 
-// awsRegionCountries are the regions of AWS's commercial partition ("aws")
-// and the countries they are in.
-//
-// Checked in November 2026 against:
-//   - aws-sdk-go-v2 v1.47.7, internal/endpoints/awsrulesfn/partitions.json:
-//     the regions of partition "aws" with their names ("Asia Pacific
-//     (Taipei)"), which give the countries;
-//   - aws-sdk-go-v2/service/ec2 v1.344.1, internal/endpoints/endpoints.go:
-//     EC2's endpoints in partition "aws", the same 34 regions (plus
-//     fips-* aliases, which are endpoints, not regions);
-//   - AWS's "AWS Region billing codes" page
-//     (docs.aws.amazon.com/global-infrastructure/latest/regions/aws-region-billing-codes.html),
-//     which lists ca-west-1, mx-central-1, ap-east-2 (Taipei),
-//     ap-southeast-5 (Malaysia), ap-southeast-6 (New Zealand) and
-//     ap-southeast-7 (Thailand) among the commercial regions.
-//
-// Left out, as other partitions with their own accounts, credentials and
-// endpoints, where the official NixOS images (published from an account
-// of the commercial partition) do not exist: GovCloud (aws-us-gov),
-// China (aws-cn), the ISO partitions, and the AWS European Sovereign Cloud
-// (aws-eusc, eusc-de-east-1 in Germany). The last would suit a
-// sovereignty policy, but a machine there could not boot the images
-// freecloud deploys to; it belongs here once it can.
-//
-// Local Zones (us-east-1-bos-1a) and Wavelength Zones are not locations
-// freecloud knows: they need not be in their parent region's country
-// (eu-central-1's include Warsaw, us-east-1's Buenos Aires and Lima).
-var awsRegionCountries = map[string]string{
-	"af-south-1":     "ZA", // Cape Town
-	"ap-east-1":      "HK", // Hong Kong
-	"ap-east-2":      "TW", // Taipei
-	"ap-northeast-1": "JP", // Tokyo
-	"ap-northeast-2": "KR", // Seoul
-	"ap-northeast-3": "JP", // Osaka
-	"ap-south-1":     "IN", // Mumbai
-	"ap-south-2":     "IN", // Hyderabad
-	"ap-southeast-1": "SG", // Singapore
-	"ap-southeast-2": "AU", // Sydney
-	"ap-southeast-3": "ID", // Jakarta
-	"ap-southeast-4": "AU", // Melbourne
-	"ap-southeast-5": "MY", // Malaysia
-	"ap-southeast-6": "NZ", // New Zealand
-	"ap-southeast-7": "TH", // Thailand
-	"ca-central-1":   "CA", // Canada (Central)
-	"ca-west-1":      "CA", // Calgary
-	"eu-central-1":   "DE", // Frankfurt
-	"eu-central-2":   "CH", // Zurich
-	"eu-north-1":     "SE", // Stockholm
-	"eu-south-1":     "IT", // Milan
-	"eu-south-2":     "ES", // Spain
-	"eu-west-1":      "IE", // Ireland
-	"eu-west-2":      "GB", // London
-	"eu-west-3":      "FR", // Paris
-	"il-central-1":   "IL", // Tel Aviv
-	"me-central-1":   "AE", // UAE
-	"me-south-1":     "BH", // Bahrain
-	"mx-central-1":   "MX", // Mexico (Central)
-	"sa-east-1":      "BR", // São Paulo
-	"us-east-1":      "US", // N. Virginia
-	"us-east-2":      "US", // Ohio
-	"us-west-1":      "US", // N. California
-	"us-west-2":      "US", // Oregon
+// The countries of the cloud locations come from package sovereignty's
+// table (sovereignty/jurisdictions.hcl, where each is cited with its
+// source): Hetzner Cloud's locations as its API lists them, and the
+// regions of AWS's commercial partition. Only those partitions whose
+// official NixOS images freecloud can boot are there; Local and
+// Wavelength Zones are not, since they need not be in their parent
+// region's country. Here the table is shaped for Kind.Country.
+var (
+	hetznerCountries   = locationCountries("hetzner")
+	awsRegionCountries = locationCountries("aws")
+)
+
+// locationCountries maps each location of a provider type to its country.
+func locationCountries(providerType string) map[string]string {
+	out := map[string]string{}
+	for _, name := range sovereignty.Locations(providerType) {
+		place, _ := sovereignty.Location(providerType, name)
+		out[name] = place.Country
+	}
+	return out
 }
 
 // AWSRegion returns the region of an AWS location: the location itself
@@ -105,6 +55,29 @@ func awsCountry(location string) (string, bool) {
 func hetznerCountry(location string) (string, bool) {
 	country, ok := hetznerCountries[location]
 	return country, ok
+}
+
+// Place tells where a location of the kind is, its city included: what
+// the sovereignty policy checks and reports. An AWS availability zone is
+// where its region is. ok is false for a location the kind does not know
+// and on bare metal, whose machines say their country themselves.
+func (k *Kind) Place(location string) (place sovereignty.Place, ok bool) {
+	if k.Country == nil {
+		return sovereignty.Place{}, false
+	}
+	if k.Type == "aws" {
+		if location, ok = AWSRegion(location); !ok {
+			return sovereignty.Place{}, false
+		}
+	}
+	return sovereignty.Location(k.Type, location)
+}
+
+// Operator is the company that runs the kind's machines, with the laws
+// it is subject to. ok is false on bare metal, where the deployment's
+// own organisation is the operator.
+func (k *Kind) Operator() (operator sovereignty.Operator, ok bool) {
+	return sovereignty.ProviderOperator(k.Type)
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -2,7 +2,10 @@ package providers
 
 import (
 	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/freecloud/freecloud/sovereignty"
 )
 
 var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
@@ -128,5 +131,52 @@ func TestLocations(t *testing.T) {
 	locations[0] = "changed"
 	if aws.Locations()[0] == "changed" {
 		t.Error("Locations hands out the table")
+	}
+}
+
+// The kinds with locations are exactly the provider types of the
+// sovereignty table, so that no machine's country comes from anywhere
+// else.
+func TestCountriesFromSovereigntyTable(t *testing.T) {
+	var withLocations []string
+	for _, typ := range Types() {
+		if kind, _ := Lookup(typ); kind.Country != nil {
+			withLocations = append(withLocations, typ)
+			if got, want := strings.Join(kind.Locations(), " "), strings.Join(sovereignty.Locations(typ), " "); got != want {
+				t.Errorf("%s locations %s, want the table's %s", typ, got, want)
+			}
+		}
+	}
+	if got, want := strings.Join(withLocations, " "), strings.Join(sovereignty.ProviderTypes(), " "); got != want {
+		t.Errorf("kinds with locations: %s; the sovereignty table has %s", got, want)
+	}
+}
+
+func TestPlaceAndOperator(t *testing.T) {
+	for _, tt := range []struct {
+		typ, location, want string // want "" when unknown
+	}{
+		{"hetzner", "fsn1", "Falkenstein, Germany (DE)"},
+		{"hetzner", "ash", "Ashburn, VA, United States (US)"},
+		{"aws", "eu-central-1", "Frankfurt, Germany (DE)"},
+		{"aws", "eu-central-1b", "Frankfurt, Germany (DE)"},
+		{"aws", "eu-west-1", "Ireland (IE)"},
+		{"aws", "eu-central-1-ham-1a", ""},
+		{"aws", "fsn1", ""},
+		{"hetzner", "eu-central-1", ""},
+		{"baremetal", "fsn1", ""},
+	} {
+		kind, _ := Lookup(tt.typ)
+		place, ok := kind.Place(tt.location)
+		if ok != (tt.want != "") || (ok && place.String() != tt.want) {
+			t.Errorf("%s Place(%q) = %q, %v; want %q", tt.typ, tt.location, place, ok, tt.want)
+		}
+	}
+	for typ, want := range map[string]string{"hetzner": "DE", "aws": "US", "baremetal": ""} {
+		kind, _ := Lookup(typ)
+		operator, ok := kind.Operator()
+		if ok != (want != "") || operator.Country != want {
+			t.Errorf("%s Operator() = %+v, %v; want one of %q", typ, operator, ok, want)
+		}
 	}
 }

@@ -6,6 +6,8 @@
 
 deployment "acme" {
   description = "ACME's own cloud: Nextcloud in Falkenstein, LanguageTool in the office"
+  # ACME is a German company: it operates the bare-metal machines itself.
+  operator_country = "DE"
 }
 
 variable "domain" {
@@ -31,8 +33,9 @@ locals {
   acme_email = "hostmaster@${var.domain}"
 }
 
-# Data stays in the EU, with operators outside the reach of US law.
-# (Parsed now; enforced by plan.)
+# Data stays in the EU, with operators outside the reach of US law (the
+# CLOUD Act, FISA 702). validate and plan refuse a machine with state, or a
+# backup, that breaks this, and say which line and why.
 sovereignty {
   data_jurisdictions     = ["EU"]
   forbidden_operator_law = ["US"]

@@ -9,6 +9,7 @@ import (
 
 	"github.com/freecloud/freecloud/generator/lang"
 	"github.com/freecloud/freecloud/profiles"
+	"github.com/freecloud/freecloud/secrets"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/zclconf/go-cty/cty"
@@ -55,7 +56,7 @@ var rootSchema = &hcl.BodySchema{
 }
 
 var deploymentSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "description"}},
+	Attributes: []hcl.AttributeSchema{{Name: "description"}, {Name: "operator_country"}, {Name: "recovery_recipients"}},
 }
 
 // loader holds the work in progress of one Load.
@@ -72,6 +73,10 @@ type loader struct {
 	// declared records where each named object was declared, to report
 	// duplicates.
 	declared map[string]hcl.Range
+	// policyBroken: the sovereignty block or operator_country has an
+	// error (reported), so the policy is not enforced, which would only
+	// add noise.
+	policyBroken bool
 }
 
 // Load reads the deployment in dir. It returns the model, the parsed files
@@ -194,6 +199,7 @@ func (l *loader) decode(blocks hcl.Blocks) {
 	l.evaluate()
 	l.decodeSovereignty(blocks.OfType("sovereignty"))
 	l.decodeBackup(blocks.OfType("backup"))
+	l.checkSovereignty()
 	for _, b := range blocks.OfType("output") {
 		l.decodeOutput(b)
 	}
@@ -229,6 +235,46 @@ func (l *loader) decodeDeployment(blocks hcl.Blocks) {
 		if v, ok := l.evalAs(attr, nil, cty.String); ok && !v.IsNull() {
 			l.dep.Description = v.AsString()
 		}
+	}
+	if attr := content.Attributes["operator_country"]; attr != nil {
+		v, ok := l.evalAs(attr, nil, cty.String)
+		switch {
+		case !ok || (!v.IsNull() && !l.checkCountry(v.AsString(), attr.Expr.Range())):
+			l.policyBroken = true // reported; not asked for again
+		case !v.IsNull():
+			l.dep.OperatorCountry = v.AsString()
+		}
+	}
+	l.decodeRecoveryRecipients(content.Attributes["recovery_recipients"])
+}
+
+// decodeRecoveryRecipients reads the public keys that operators' secrets
+// are sealed to besides the host key, so that a person can re-seal them
+// for a reinstalled or moved machine. Each is checked where it is
+// written: a key age cannot seal to is refused at its list element.
+func (l *loader) decodeRecoveryRecipients(attr *hcl.Attribute) {
+	if attr == nil {
+		return
+	}
+	ctx := l.contextForExpr(attr.Expr)
+	if ctx == nil {
+		return
+	}
+	v, ok := l.evalAs(attr, ctx, cty.List(cty.String))
+	if !ok || v.IsNull() {
+		return
+	}
+	ranges := elementRanges(attr.Expr, v.LengthInt())
+	for i, item := range v.AsValueSlice() {
+		if item.IsNull() {
+			continue
+		}
+		r := strings.TrimSpace(item.AsString())
+		if _, err := secrets.ParseRecipient(r); err != nil {
+			l.diags = append(l.diags, errorf(ranges[i], "Invalid recovery recipient", "%s", err))
+			continue
+		}
+		l.dep.RecoveryRecipients = append(l.dep.RecoveryRecipients, r)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/freecloud/freecloud/profiles"
 	"github.com/freecloud/freecloud/providers"
+	"github.com/freecloud/freecloud/sovereignty"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -20,12 +21,22 @@ import (
 type Deployment struct {
 	Name        string
 	Description string
-	Dir         string
-	Variables   []*Variable
-	Providers   []*Provider
-	Machines    []*Machine
-	Services    []*Service
-	Sovereignty *Sovereignty
+	// OperatorCountry is where the organisation that runs the deployment's
+	// bare-metal machines is incorporated (ISO 3166-1 alpha-2): it is the
+	// operator of those machines for the sovereignty policy. Empty when
+	// not set.
+	OperatorCountry string
+	// RecoveryRecipients are public keys of people (age X25519 keys or
+	// SSH ed25519/rsa keys) that every operator-provided secret is
+	// sealed to besides its host's key: with the private key, a person
+	// can re-seal the secrets to a reinstalled or moved machine.
+	RecoveryRecipients []string
+	Dir                string
+	Variables          []*Variable
+	Providers          []*Provider
+	Machines           []*Machine
+	Services           []*Service
+	Sovereignty        *Sovereignty
 	// Backup is the deployment-wide backup target, nil when none.
 	Backup    *Backup
 	Outputs   []*Output
@@ -38,7 +49,17 @@ type Backup struct {
 	// The deployment-wide one gets /<machine> appended per machine.
 	Repository string
 	// Schedule is a systemd OnCalendar expression, e.g. daily or 02:30.
-	Schedule  string
+	Schedule string
+	// Country and Operator say where the repository is and who holds it,
+	// for the sovereignty policy: an ISO 3166-1 alpha-2 code and an
+	// operator ID of package sovereignty ("hetzner", "aws", or "self", the
+	// deployment's organisation). Empty when not declared: then the
+	// repository's URL tells, if it can (BackupPlacement).
+	Country  string
+	Operator string
+	// Ranges holds the source range of each attribute that was set
+	// (repository, schedule, country, operator).
+	Ranges    map[string]hcl.Range
 	DeclRange hcl.Range
 }
 
@@ -180,11 +201,62 @@ type Service struct {
 }
 
 // Sovereignty is the deployment's policy on where data may live and whose
-// law may reach it. It is carried in the model; it is enforced by plan.
+// law may reach it (package sovereignty has the facts). Load enforces it
+// on every machine that holds a service with state, and on its backups.
 type Sovereignty struct {
+	// DataJurisdictions are countries and groups (ISO codes, "EU");
+	// empty, data may be anywhere.
+	DataJurisdictions []string
+	// ForbiddenOperatorLaw are countries, groups and laws
+	// ("US_CLOUD_ACT") whose reach the operator holding data may not be
+	// under; empty, it forbids nothing.
+	ForbiddenOperatorLaw []string
+	// Overrides are the per-service rules, by service name.
+	Overrides []*SovereigntyOverride
+	// Ranges holds the source range of each attribute that was set.
+	Ranges    map[string]hcl.Range
+	DeclRange hcl.Range
+}
+
+// A SovereigntyOverride is the rule of one service, written
+// `service "<name>" { ... }` inside the sovereignty block: a stateless
+// cache may run anywhere, say. An attribute it does not set is the
+// block's.
+type SovereigntyOverride struct {
+	// Service is a declared service, or a profile that a service
+	// requires on its machine, which runs as a service of that name.
+	Service              string
 	DataJurisdictions    []string
 	ForbiddenOperatorLaw []string
-	DeclRange            hcl.Range
+	// Ranges holds the source range of each attribute that was set; an
+	// attribute not in it is inherited.
+	Ranges    map[string]hcl.Range
+	DeclRange hcl.Range
+}
+
+// Rule returns the rule that applies to a service's data: the block's,
+// with the attributes of the service's override in their place.
+func (s *Sovereignty) Rule(service string) sovereignty.Rule {
+	r := sovereignty.Rule{DataJurisdictions: s.DataJurisdictions, ForbiddenOperatorLaw: s.ForbiddenOperatorLaw}
+	if o := s.Override(service); o != nil {
+		if _, set := o.Ranges[attrDataJurisdictions]; set {
+			r.DataJurisdictions = o.DataJurisdictions
+		}
+		if _, set := o.Ranges[attrForbiddenOperatorLaw]; set {
+			r.ForbiddenOperatorLaw = o.ForbiddenOperatorLaw
+		}
+	}
+	return r
+}
+
+// Override returns a service's override, or nil.
+func (s *Sovereignty) Override(service string) *SovereigntyOverride {
+	for _, o := range s.Overrides {
+		if o.Service == service {
+			return o
+		}
+	}
+	return nil
 }
 
 // An Output is a named value the deployment reports.

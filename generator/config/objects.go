@@ -12,6 +12,7 @@ import (
 
 	"github.com/freecloud/freecloud/generator/lang"
 	"github.com/freecloud/freecloud/providers"
+	"github.com/freecloud/freecloud/sovereignty"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -54,13 +55,17 @@ var backupSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "repository", Required: true},
 		{Name: "schedule"},
+		{Name: "country"},
+		{Name: "operator"},
 	},
 }
 
 var backupType = cty.ObjectWithOptionalAttrs(map[string]cty.Type{
 	"repository": cty.String,
 	"schedule":   cty.String,
-}, []string{"schedule"})
+	"country":    cty.String,
+	"operator":   cty.String,
+}, []string{"schedule", "country", "operator"})
 
 // DefaultBackupSchedule is when backups run unless told otherwise.
 const DefaultBackupSchedule = "daily"
@@ -70,13 +75,6 @@ var serviceSchema = &hcl.BodySchema{
 		{Name: "profile", Required: true},
 		{Name: "machine", Required: true},
 		{Name: "with"},
-	},
-}
-
-var sovereigntySchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{
-		{Name: "data_jurisdictions"},
-		{Name: "forbidden_operator_law"},
 	},
 }
 
@@ -361,7 +359,7 @@ func (l *loader) decodeMachine(name string, b *hcl.Block, attrs hcl.Attributes, 
 	if v, good := l.evalAs(attrs["backup"], ctx, backupType); !good {
 		ok = false
 	} else if !v.IsNull() {
-		m.Backup = &Backup{Repository: stringAttr(v, "repository"), Schedule: stringAttr(v, "schedule"), DeclRange: attrs["backup"].Expr.Range()}
+		m.Backup = backupValue(v, attrs["backup"], ctx)
 		ok = l.checkBackup(m.Backup) && ok
 	}
 	if v, good := l.evalAs(attrs["disks"], ctx, diskType); !good {
@@ -389,9 +387,7 @@ func (l *loader) decodeMachine(name string, b *hcl.Block, attrs hcl.Attributes, 
 		m.BootDisk = v.AsString()
 		ok = m.Provider != nil && l.checkBootDisk(m, attrs["boot_disk"].Expr.Range()) && ok
 	}
-	if m.Country != "" && !regexp.MustCompile(`^[A-Z]{2}$`).MatchString(m.Country) {
-		l.diags = append(l.diags, errorf(m.Ranges["country"], "Invalid country",
-			"%q: country is an ISO 3166-1 alpha-2 code in capitals, like \"DE\".", m.Country))
+	if m.Country != "" && !l.checkCountry(m.Country, m.Ranges["country"]) {
 		ok = false
 	}
 	return m, ok
@@ -712,40 +708,6 @@ func (l *loader) evalAs(attr *hcl.Attribute, ctx *hcl.EvalContext, ty cty.Type) 
 	return converted, true
 }
 
-func (l *loader) decodeSovereignty(blocks hcl.Blocks) {
-	if len(blocks) == 0 {
-		return
-	}
-	for _, extra := range blocks[1:] {
-		l.diags = append(l.diags, errorf(extra.DefRange, "Duplicate sovereignty block",
-			"A deployment has one sovereignty policy; the first is at %s.", at(blocks[0].DefRange)))
-	}
-	content, diags := blocks[0].Body.Content(sovereigntySchema)
-	l.diags = append(l.diags, diags...)
-	s := &Sovereignty{DeclRange: blocks[0].DefRange}
-	for _, f := range []struct {
-		name   string
-		target *[]string
-	}{{"data_jurisdictions", &s.DataJurisdictions}, {"forbidden_operator_law", &s.ForbiddenOperatorLaw}} {
-		attr := content.Attributes[f.name]
-		var ctx *hcl.EvalContext
-		if attr != nil {
-			if ctx = l.contextForExpr(attr.Expr); ctx == nil {
-				continue
-			}
-		}
-		v, ok := l.evalAs(attr, ctx, cty.List(cty.String))
-		if ok && !v.IsNull() {
-			for _, item := range v.AsValueSlice() {
-				if !item.IsNull() {
-					*f.target = append(*f.target, item.AsString())
-				}
-			}
-		}
-	}
-	l.dep.Sovereignty = s
-}
-
 func (l *loader) decodeOutput(b *hcl.Block) {
 	name := b.Labels[0]
 	if !l.declare("output."+name, "output", b.DefRange) {
@@ -787,17 +749,22 @@ func (l *loader) decodeBackup(blocks hcl.Blocks) {
 		content, diags := blocks[0].Body.Content(backupSchema)
 		l.diags = append(l.diags, diags...)
 		if !diags.HasErrors() {
-			b := &Backup{DeclRange: blocks[0].DefRange}
-			for name, target := range map[string]*string{"repository": &b.Repository, "schedule": &b.Schedule} {
-				attr := content.Attributes[name]
-				var ctx *hcl.EvalContext
-				if attr != nil {
-					if ctx = l.contextForExpr(attr.Expr); ctx == nil {
-						return
-					}
+			b := &Backup{DeclRange: blocks[0].DefRange, Ranges: map[string]hcl.Range{}}
+			for _, f := range []struct {
+				name   string
+				target *string
+			}{{"repository", &b.Repository}, {"schedule", &b.Schedule}, {"country", &b.Country}, {"operator", &b.Operator}} {
+				attr := content.Attributes[f.name]
+				if attr == nil {
+					continue
+				}
+				ctx := l.contextForExpr(attr.Expr)
+				if ctx == nil {
+					return
 				}
 				if v, ok := l.evalAs(attr, ctx, cty.String); ok && !v.IsNull() {
-					*target = v.AsString()
+					*f.target = v.AsString()
+					b.Ranges[f.name] = attr.Expr.Range()
 				}
 			}
 			if l.checkBackup(b) {
@@ -807,9 +774,15 @@ func (l *loader) decodeBackup(blocks hcl.Blocks) {
 	}
 	for _, m := range l.dep.Machines {
 		if m.Backup == nil && l.dep.Backup != nil {
+			// The machine's repository is below the deployment's, at the
+			// same place: the same country and operator, and the block's
+			// lines for diagnostics.
 			m.Backup = &Backup{
 				Repository: strings.TrimSuffix(l.dep.Backup.Repository, "/") + "/" + m.Name,
 				Schedule:   l.dep.Backup.Schedule,
+				Country:    l.dep.Backup.Country,
+				Operator:   l.dep.Backup.Operator,
+				Ranges:     l.dep.Backup.Ranges,
 				DeclRange:  l.dep.Backup.DeclRange,
 			}
 		}
@@ -832,6 +805,49 @@ func (l *loader) checkBackup(b *Backup) bool {
 	}
 	if strings.ContainsAny(b.Schedule, "\n\r") {
 		l.diags = append(l.diags, errorf(b.DeclRange, "Invalid backup schedule", "schedule is a systemd calendar expression, like \"daily\" or \"*-*-* 02:30\"."))
+		return false
+	}
+	ok := b.Country == "" || l.checkCountry(b.Country, b.Ranges["country"])
+	if b.Operator != "" && b.Operator != sovereignty.Self {
+		if _, known := sovereignty.LookupOperator(b.Operator); !known {
+			ids := append(sovereignty.Operators(), sovereignty.Self)
+			l.diags = append(l.diags, errorf(b.Ranges["operator"], "Unknown backup operator",
+				"%q is not an operator freecloud knows.%s operator says who holds the repository: %s, or %q for your own organisation (the deployment's operator_country).",
+				b.Operator, lang.DidYouMean(b.Operator, ids), strings.Join(sovereignty.Operators(), ", "), sovereignty.Self))
+			ok = false
+		}
+	}
+	return ok
+}
+
+// backupValue reads a machine's backup attribute, an object, keeping the
+// range of each key's value when it is written as an object constructor.
+func backupValue(v cty.Value, attr *hcl.Attribute, ctx *hcl.EvalContext) *Backup {
+	b := &Backup{
+		Repository: stringAttr(v, "repository"),
+		Schedule:   stringAttr(v, "schedule"),
+		Country:    stringAttr(v, "country"),
+		Operator:   stringAttr(v, "operator"),
+		Ranges:     map[string]hcl.Range{},
+		DeclRange:  attr.Expr.Range(),
+	}
+	_, values := objectItemRanges(attr.Expr, ctx)
+	for _, name := range []string{"repository", "schedule", "country", "operator"} {
+		if v.GetAttr(name).IsNull() {
+			continue
+		}
+		b.Ranges[name] = attr.Expr.Range()
+		if r, ok := values[name]; ok {
+			b.Ranges[name] = r
+		}
+	}
+	return b
+}
+
+// checkCountry checks an ISO 3166-1 alpha-2 code the operator wrote.
+func (l *loader) checkCountry(code string, rng hcl.Range) bool {
+	if _, err := sovereignty.Resolve(code, sovereignty.KindCountry); err != nil {
+		l.diags = append(l.diags, errorf(rng, "Invalid country", "%s", err))
 		return false
 	}
 	return true
