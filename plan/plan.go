@@ -77,6 +77,21 @@ type Plan struct {
 	// between creating and recording them, or state was lost. apply
 	// records them.
 	Adopt []string `json:"adopt,omitempty"`
+	// Secrets are sealed secrets a host cannot use as they are: not set
+	// yet, or sealed to a host key the machine no longer has (or will not
+	// have once this plan installs it). They are the operator's to mend;
+	// apply changes nothing about them.
+	Secrets []SecretNote `json:"secrets,omitempty"`
+}
+
+// A SecretNote is one sealed secret that needs the operator.
+type SecretNote struct {
+	Machine string `json:"machine"`
+	// Secret is <service>/<name>.
+	Secret string `json:"secret"`
+	// Problem says what is wrong, Fix the command that mends it.
+	Problem string `json:"problem"`
+	Fix     string `json:"fix"`
 }
 
 // A Deploy is one host to deploy: NixOS installed on it first when it

@@ -25,6 +25,7 @@ func (p *Plan) Text() string {
 	var b strings.Builder
 	if p.Empty() {
 		b.WriteString("No changes. The infrastructure matches the deployment.\n")
+		writeSecretNotes(&b, p.Secrets)
 		return b.String()
 	}
 	b.WriteString("freecloud will perform these actions:\n")
@@ -82,7 +83,21 @@ func (p *Plan) Text() string {
 		}
 		fmt.Fprintf(&b, "Data loss: %s. apply refuses this unless you confirm it (--allow-data-loss).\n", strings.Join(addrs, ", "))
 	}
+	writeSecretNotes(&b, p.Secrets)
 	return b.String()
+}
+
+// writeSecretNotes lists the sealed secrets that need the operator, after
+// the plan: apply does not mend them, but a host without its secret fails
+// to start the services that read it.
+func writeSecretNotes(b *strings.Builder, notes []SecretNote) {
+	if len(notes) == 0 {
+		return
+	}
+	b.WriteString("\nSecrets the hosts cannot use yet (apply does not change them):\n")
+	for _, n := range notes {
+		fmt.Fprintf(b, "  ! %s: %s %s\n      %s\n", n.Machine, n.Secret, n.Problem, n.Fix)
+	}
 }
 
 // writeDeploy shows one host: what happens to it, why, and how its host

@@ -142,6 +142,16 @@ is-active)
 	*) echo active ;;
 	esac
 	;;
+restart)
+	# A secret's unit rotates when it finds its marker, and removes it
+	# (modules/secrets.nix); other units restart without a trace.
+	shift
+	for unit in "$@"; do
+		case $unit in
+		freecloud-secret-*) rm -f "$FAKE_ROOT"/var/lib/freecloud/secrets/*/.*.rotate ;;
+		esac
+	done
+	;;
 stop)
 	shift
 	for unit in "$@"; do

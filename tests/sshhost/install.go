@@ -99,3 +99,8 @@ func (h *Host) ReadFile(rel string) []byte {
 	}
 	return data
 }
+
+// HostKeyFile is the private key behind CurrentHostKey, as a host's own
+// key that decrypts what was sealed to it (a NixOS host's
+// /etc/ssh/ssh_host_ed25519_key).
+func (h *Host) HostKeyFile() string { return h.path("sshd", "host_ed25519") }

@@ -30,6 +30,9 @@ type session struct {
 	// health the checks of each machine's services.
 	tree   generator.Tree
 	health map[string][]generator.HealthCheck
+	// secrets are every machine's secrets, for plan's notes on the sealed
+	// ones and apply's re-sealing.
+	secrets []generator.HostSecret
 }
 
 // openers connect to each provider type.
@@ -97,6 +100,10 @@ func (g *globals) connect(ctx context.Context, w io.Writer, vars []config.VarArg
 	if more.HasErrors() { // its warnings are PublicPorts' too
 		diags = append(diags, more...)
 	}
+	hostSecrets, more := generator.Secrets(dep, cat)
+	if more.HasErrors() { // its warnings are Generate's too
+		diags = append(diags, more...)
+	}
 	store := state.ForDeployment(g.dir)
 	st, err := store.Read()
 	if err != nil {
@@ -128,7 +135,7 @@ func (g *globals) connect(ctx context.Context, w io.Writer, vars []config.VarArg
 		fmt.Fprintf(w, "%s: %s.\n", displayDir(g.dir), summary(diags))
 		return nil, false
 	}
-	return &session{dep: dep, provs: provs, desired: desired, store: store, state: st, tree: tree, health: health}, true
+	return &session{dep: dep, provs: provs, desired: desired, store: store, state: st, tree: tree, health: health, secrets: hostSecrets}, true
 }
 
 // plan refreshes what the providers have and compares; with
@@ -146,14 +153,18 @@ func (s *session) plan(ctx context.Context, inspectHosts bool) (*plan.Plan, map[
 	if err != nil {
 		return nil, nil, err
 	}
-	return plan.Make(plan.Input{
+	p := plan.Make(plan.Input{
 		Deployment: s.dep.Name,
 		Desired:    s.desired,
 		Actual:     actual,
 		Kinds:      infra.Kinds(s.provs),
 		State:      s.state,
 		Machines:   machines,
-	}), actual, nil
+	})
+	if s.tree != nil {
+		p.Secrets = s.secretsContext().notes(p)
+	}
+	return p, actual, nil
 }
 
 // without returns a copy of desired with nothing wanted: what destroy

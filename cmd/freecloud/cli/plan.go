@@ -107,6 +107,8 @@ type applyOptions struct {
 	inspect       bool
 	infraOnly     bool
 	hosts         hostOptions
+	// identities decrypt ciphertexts to re-seal before deploying.
+	identities []string
 }
 
 func (o *applyOptions) flags(cmd *cobra.Command) {
@@ -116,6 +118,7 @@ func (o *applyOptions) flags(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&o.parallelism, "parallelism", 10, "how many changes, and then how many host deploys, run at once")
 	cmd.Flags().BoolVar(&o.failFast, "fail-fast", false, "start no further host deploy once one has failed")
 	cmd.Flags().DurationVar(&o.lockTimeout, "lock-timeout", 0, "how long to wait for another run's lock, e.g. 2m")
+	cmd.Flags().StringArrayVarP(&o.identities, "identity", "i", nil, "an age identity file or the SSH private key of a recovery recipient: apply re-seals secrets sealed to an old host key before deploying (repeatable)")
 	cmd.Flags().BoolVar(&o.infraOnly, "infra-only", false, "change the providers' resources only: install and deploy the hosts in a later apply")
 	cmd.Flags().BoolVar(&o.inspect, "inspect-hosts", true, "look at each reachable host over SSH while planning; false plans hosts from state alone")
 	cmd.Flags().StringVar(&o.hosts.buildOnFlag, "build-on", "host", "where deployed systems are built: `host` (each host builds its own; no Nix needed here) or local (this machine's Nix builds, and only what a host lacks is sent over SSH); installs build on the machine")
@@ -208,6 +211,11 @@ func (g *globals) runApply(cmd *cobra.Command, o *applyOptions, planFile string,
 	// State may have moved while we waited for the lock.
 	if s.state, err = s.store.Read(); err != nil {
 		return err
+	}
+	if s.tree != nil {
+		if err := s.sealForDeploy(stdout, stderr, o.identities); err != nil {
+			return err
+		}
 	}
 	p, actual, err := s.plan(ctx, o.inspect && !destroy)
 	if err != nil {

@@ -49,6 +49,8 @@ live, and the services they run — into a reproducible NixOS flake.`,
 		newApplyCommand(g),
 		newDestroyCommand(g),
 		newStateCommand(g),
+		newSecretsCommand(g),
+		newReportCommand(g),
 		newForceUnlockCommand(g),
 		newVersionCommand(),
 	)
