@@ -2,6 +2,8 @@ package sovereignty
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/agext/levenshtein"
@@ -91,7 +93,7 @@ func Expand(codes []string, kinds ...Kind) ([]string, error) {
 			set[c] = true
 		}
 	}
-	return sortedSet(set), nil
+	return slices.Sorted(maps.Keys(set)), nil
 }
 
 func lookup(code string) (Jurisdiction, bool) {

@@ -2,6 +2,8 @@ package sovereignty
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -245,7 +247,7 @@ func (r Rule) checkOperator(p Placement) (Violation, bool) {
 			v.Entries = append(v.Entries, code)
 		}
 	}
-	for _, id := range sortedSet(laws) {
+	for _, id := range slices.Sorted(maps.Keys(laws)) {
 		v.Laws = append(v.Laws, table.laws[id])
 	}
 	return v, len(v.Entries) > 0

@@ -17,7 +17,9 @@ package sovereignty
 import (
 	_ "embed"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -276,7 +278,7 @@ func decode(src []byte) (*tables, error) {
 				members[c] = true
 			}
 		}
-		t.groups[g.ID] = Group{ID: g.ID, Name: g.Name, Members: sortedSet(members), Sources: g.Sources}
+		t.groups[g.ID] = Group{ID: g.ID, Name: g.Name, Members: slices.Sorted(maps.Keys(members)), Sources: g.Sources}
 	}
 	for _, l := range f.Laws {
 		taken("law", l.ID)
@@ -304,7 +306,7 @@ func decode(src []byte) (*tables, error) {
 				fail("operator %q is incorporated in %s but does not list %s", o.ID, o.Country, l.ID)
 			}
 		}
-		t.operators[o.ID] = Operator{ID: o.ID, Name: o.Name, Country: o.Country, City: o.City, Laws: sortedSet(laws), Sources: o.Sources}
+		t.operators[o.ID] = Operator{ID: o.ID, Name: o.Name, Country: o.Country, City: o.City, Laws: slices.Sorted(maps.Keys(laws)), Sources: o.Sources}
 	}
 	for _, p := range f.Providers {
 		if _, ok := t.operators[p.Operator]; !ok {
@@ -333,24 +335,6 @@ func decode(src []byte) (*tables, error) {
 	return t, nil
 }
 
-func sortedSet(set map[string]bool) []string {
-	out := make([]string, 0, len(set))
-	for k := range set {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // LookupCountry returns the country with an ISO 3166-1 alpha-2 code.
 func LookupCountry(code string) (Country, bool) {
 	c, ok := table.countries[code]
@@ -367,7 +351,7 @@ func CountryName(code string) string {
 }
 
 // Countries lists the country codes, sorted.
-func Countries() []string { return sortedKeys(table.countries) }
+func Countries() []string { return slices.Sorted(maps.Keys(table.countries)) }
 
 // LookupGroup returns a group of countries by its ID.
 func LookupGroup(id string) (Group, bool) {
@@ -376,7 +360,7 @@ func LookupGroup(id string) (Group, bool) {
 }
 
 // Groups lists the group IDs, sorted.
-func Groups() []string { return sortedKeys(table.groups) }
+func Groups() []string { return slices.Sorted(maps.Keys(table.groups)) }
 
 // LookupLaw returns a law by its ID.
 func LookupLaw(id string) (Law, bool) {
@@ -385,7 +369,7 @@ func LookupLaw(id string) (Law, bool) {
 }
 
 // Laws lists the law IDs, sorted.
-func Laws() []string { return sortedKeys(table.laws) }
+func Laws() []string { return slices.Sorted(maps.Keys(table.laws)) }
 
 // LookupOperator returns an operator by its ID ("hetzner", "aws"). Self
 // is not in the table: see Organisation.
@@ -395,7 +379,7 @@ func LookupOperator(id string) (Operator, bool) {
 }
 
 // Operators lists the operator IDs of the table, sorted.
-func Operators() []string { return sortedKeys(table.operators) }
+func Operators() []string { return slices.Sorted(maps.Keys(table.operators)) }
 
 // ProviderOperator returns the operator of a provider type ("hetzner",
 // "aws"); false for bare metal, whose operator is the deployment's
@@ -443,11 +427,11 @@ func Locations(providerType string) []string {
 	if !ok {
 		return nil
 	}
-	return sortedKeys(p.locations)
+	return slices.Sorted(maps.Keys(p.locations))
 }
 
 // ProviderTypes lists the provider types that have locations, sorted.
-func ProviderTypes() []string { return sortedKeys(table.providers) }
+func ProviderTypes() []string { return slices.Sorted(maps.Keys(table.providers)) }
 
 // StorageAt recognises a storage service by a host name and says what it
 // tells: the operator, and the place when a label of the host is a

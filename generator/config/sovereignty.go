@@ -2,8 +2,10 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -341,7 +343,7 @@ func (l *loader) checkSovereignty() {
 	}
 	for _, o := range s.Overrides {
 		if !names[o.Service] {
-			known := sortedSet(names)
+			known := slices.Sorted(maps.Keys(names))
 			l.diags = append(l.diags, errorf(o.DeclRange, "Unknown service in sovereignty override",
 				"No service %q runs on any machine.%s Overrides name a service, or a profile that a service requires on its machine (it runs as a service of that name); the deployment has: %s.",
 				o.Service, lang.DidYouMean(o.Service, known), listOrNone(known)))
@@ -373,15 +375,6 @@ func (l *loader) checkSovereignty() {
 		}
 	}
 	l.diags = append(l.diags, c.diagnostics()...)
-}
-
-func sortedSet(set map[string]bool) []string {
-	out := make([]string, 0, len(set))
-	for k := range set {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // policyCheck collects what breaks the policy, so that each violation is

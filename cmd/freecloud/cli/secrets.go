@@ -157,44 +157,56 @@ func unique(list []string) []string {
 	return slices.Compact(list)
 }
 
+// What secrets list says of a secret, in one word.
+const (
+	statusOnHost  = "on-host" // generated: nothing to seal
+	statusMissing = "missing"
+	statusCurrent = "current"
+	// statusStale: sealed to another host key, or not to exactly the
+	// recovery recipients.
+	statusStale = "stale"
+	// statusUnsealed: the machine has no host key yet, so only the
+	// recovery recipients can open it.
+	statusUnsealed   = "unsealed"
+	statusUnreadable = "unreadable"
+)
+
 // secretState says where a sealed secret stands, and what to do about it.
 type secretState struct {
-	// Status is one word: missing, current, stale, unsealed (no host key
-	// yet: recovery recipients only), unreadable.
 	Status string
 	Detail string
 }
 
 func (c *secretsContext) stateOf(s generator.HostSecret) secretState {
 	if s.Ciphertext == "" {
-		return secretState{Status: "on-host", Detail: "generated on the host, never leaves it"}
+		return secretState{Status: statusOnHost, Detail: "generated on the host, never leaves it"}
 	}
 	data, err := os.ReadFile(filepath.Join(c.dep.Dir, s.Ciphertext))
 	if errors.Is(err, os.ErrNotExist) {
 		if s.Source == generator.SourceShared {
-			return secretState{Status: "missing", Detail: "made by the next apply"}
+			return secretState{Status: statusMissing, Detail: "made by the next apply"}
 		}
-		return secretState{Status: "missing", Detail: fmt.Sprintf("run: freecloud secrets set %s %s --machine %s", s.Service, s.Name, s.Machine)}
+		return secretState{Status: statusMissing, Detail: fmt.Sprintf("run: freecloud secrets set %s %s --machine %s", s.Service, s.Name, s.Machine)}
 	}
 	if err != nil {
-		return secretState{Status: "unreadable", Detail: err.Error()}
+		return secretState{Status: statusUnreadable, Detail: err.Error()}
 	}
 	key := c.hostKey(s.Machine)
 	st, err := secrets.Status(data, key, c.dep.RecoveryRecipients)
 	if err != nil {
-		return secretState{Status: "unreadable", Detail: err.Error()}
+		return secretState{Status: statusUnreadable, Detail: err.Error()}
 	}
 	switch {
 	case key == "":
-		return secretState{Status: "unsealed", Detail: "the machine has no host key yet: sealed to recovery recipients only; run freecloud secrets rekey after apply"}
+		return secretState{Status: statusUnsealed, Detail: "the machine has no host key yet: sealed to recovery recipients only; run freecloud secrets rekey after apply"}
 	case !st.HostKey:
-		return secretState{Status: "stale", Detail: "sealed to another host key than the machine's: run freecloud secrets rekey"}
+		return secretState{Status: statusStale, Detail: "sealed to another host key than the machine's: run freecloud secrets rekey"}
 	case !st.RecoveryComplete():
-		return secretState{Status: "stale", Detail: "not sealed to every recovery recipient: run freecloud secrets rekey"}
+		return secretState{Status: statusStale, Detail: "not sealed to every recovery recipient: run freecloud secrets rekey"}
 	case !st.Current():
-		return secretState{Status: "stale", Detail: "also sealed to a recipient the deployment no longer names (an old host key, a removed recovery recipient): run freecloud secrets rekey"}
+		return secretState{Status: statusStale, Detail: "also sealed to a recipient the deployment no longer names (an old host key, a removed recovery recipient): run freecloud secrets rekey"}
 	}
-	return secretState{Status: "current", Detail: "sealed to the host key and the recovery recipients"}
+	return secretState{Status: statusCurrent, Detail: "sealed to the host key and the recovery recipients"}
 }
 
 func newSecretsListCommand(g *globals) *cobra.Command {
@@ -535,13 +547,13 @@ func (c *secretsContext) needResealing(machine string, all bool) ([]generator.Ho
 			continue
 		}
 		switch st := c.stateOf(s); st.Status {
-		case "stale":
+		case statusStale:
 			todo = append(todo, s)
-		case "current":
+		case statusCurrent:
 			if all {
 				todo = append(todo, s)
 			}
-		case "unreadable":
+		case statusUnreadable:
 			return nil, fmt.Errorf("%s: %s", s.Ciphertext, st.Detail)
 		}
 	}
@@ -587,18 +599,18 @@ func (c *secretsContext) notes(p *plan.Plan) []plan.SecretNote {
 	for _, s := range c.sealed() {
 		note := plan.SecretNote{Machine: s.Machine, Secret: s.Service + "/" + s.Name}
 		switch st := c.stateOf(s); {
-		case st.Status == "missing" && s.Source == generator.SourceShared:
+		case st.Status == statusMissing && s.Source == generator.SourceShared:
 			note.Problem, note.Fix = "is not made yet", "apply makes it once every machine of the service has a host key"
-		case st.Status == "missing":
+		case st.Status == statusMissing:
 			note.Problem = "is not set: the units that read it will not start"
 			note.Fix = fmt.Sprintf("freecloud secrets set %s %s --machine %s", s.Service, s.Name, s.Machine)
-		case st.Status == "unsealed" || installs[s.Machine]:
+		case st.Status == statusUnsealed || installs[s.Machine]:
 			note.Problem = "is not sealed to the host key the machine will have (it is installed by this plan, or not created yet)"
 			note.Fix = afterApply
-		case st.Status == "stale":
+		case st.Status == statusStale:
 			note.Problem = "is sealed to another host key than the machine's, or misses a recovery recipient"
 			note.Fix = "freecloud secrets rekey --identity FILE, or apply --identity FILE"
-		case st.Status == "unreadable":
+		case st.Status == statusUnreadable:
 			note.Problem, note.Fix = "cannot be read: "+st.Detail, "freecloud secrets set it again"
 		default:
 			continue
