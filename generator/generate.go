@@ -65,7 +65,7 @@ func Generate(dep *config.Deployment, cat *profiles.Catalogue) (Tree, hcl.Diagno
 				Subject:  m.DeclRange.Ptr(),
 			})
 		}
-		all, d := renderAll(m, instances)
+		all, d := renderAll(dep, m, instances)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			continue

@@ -23,6 +23,33 @@ type instance struct {
 	// the service that required it.
 	declRange  hcl.Range
 	requiredBy string
+	// service is the declared service; nil for a required profile.
+	service *config.Service
+	// roles are the machine's roles in a service that spans machines.
+	roles []string
+}
+
+// RenderService evaluates a declared service's profile on one of its
+// machines as the generated configuration does, with cluster.* for a
+// profile that spans machines.
+func RenderService(dep *config.Deployment, s *config.Service, m *config.Machine) (*profiles.Rendered, hcl.Diagnostics) {
+	in := &instance{name: s.Name, profile: s.Profile, params: s.Params, declRange: s.DeclRange, service: s, roles: s.Member(m).Roles}
+	return in.render(dep, m)
+}
+
+// render evaluates the instance's profile on machine m, with cluster.*
+// when the profile spans machines.
+func (in *instance) render(dep *config.Deployment, m *config.Machine) (*profiles.Rendered, hcl.Diagnostics) {
+	pi := profiles.Instance{Service: in.name, Machine: m.Name, Params: in.params, Roles: in.roles}
+	var diags hcl.Diagnostics
+	if in.service != nil && in.profile.Spans() {
+		pi.Cluster, diags = clusterValue(dep, in.service, m)
+		if diags.HasErrors() {
+			return nil, diags
+		}
+	}
+	r, d := in.profile.Render(pi)
+	return r, append(diags, d...)
 }
 
 func (in *instance) owner() string {
@@ -42,7 +69,7 @@ func instancesOn(dep *config.Deployment, m *config.Machine, cat *profiles.Catalo
 	byName := map[string]*instance{}
 	byProfile := map[string]*instance{}
 	for _, s := range dep.ServicesOn(m) {
-		in := &instance{name: s.Name, profile: s.Profile, params: s.Params, declRange: s.DeclRange}
+		in := &instance{name: s.Name, profile: s.Profile, params: s.Params, declRange: s.DeclRange, service: s, roles: s.Member(m).Roles}
 		if first := byProfile[s.Profile.Name]; first != nil && !s.Profile.MultiInstance {
 			diags = append(diags, errorAt(s.DeclRange, "Profile runs once per machine",
 				"Service %q uses profile %q on machine %q, like service %q: its NixOS module (%s) configures a single instance per machine. Put this service on another machine.",
@@ -104,11 +131,11 @@ type rendered struct {
 
 // renderAll renders every instance of a machine; nothing is returned when
 // one fails.
-func renderAll(m *config.Machine, instances []*instance) ([]rendered, hcl.Diagnostics) {
+func renderAll(dep *config.Deployment, m *config.Machine, instances []*instance) ([]rendered, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	var all []rendered
 	for _, in := range instances {
-		r, d := in.profile.Render(profiles.Instance{Service: in.name, Machine: m.Name, Params: in.params})
+		r, d := in.render(dep, m)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			all = append(all, rendered{in, r})
@@ -187,9 +214,8 @@ func configuration(m *config.Machine, all []rendered, secrets []machineSecret) (
 			}
 			set("freecloud.web", nix.Attrs{{Path: []string{route.Domain}, Value: site}}, r.owner(), r.declRange)
 		}
-		for it := r.Options.ElementIterator(); it.Next(); {
-			k, v := it.Element()
-			option := k.AsString()
+		for _, it := range optionEntries(r.Rendered) {
+			option, v := it.option, it.value
 			if !validOptionPath(option) {
 				diags = append(diags, errorAt(r.profile.NixOS.Range(), "Invalid NixOS option path",
 					"Profile %q sets %q: the keys of nixos are option paths like \"services.nginx\".", r.profile.Name, option))
@@ -208,6 +234,25 @@ func configuration(m *config.Machine, all []rendered, secrets []machineSecret) (
 	bindings := nix.Attrs{{Path: []string{"imports"}, Value: nix.List{nix.Path("../../modules/default.nix")}}}
 	bindings = append(bindings, tree.moduleBindings()...)
 	return nix.Lambda{Formals: []string{"config", "lib", "pkgs"}, Ellipsis: true, Body: bindings}, diags
+}
+
+type optionEntry struct {
+	option string
+	value  cty.Value
+}
+
+// optionEntries are the options a rendered profile sets: its nixos tree's,
+// then its roles'. Two trees setting one option meet in the option tree,
+// which merges attribute sets and refuses two values for one leaf.
+func optionEntries(r *profiles.Rendered) []optionEntry {
+	var out []optionEntry
+	for _, tree := range r.OptionTrees() {
+		for it := tree.ElementIterator(); it.Next(); {
+			k, v := it.Element()
+			out = append(out, optionEntry{k.AsString(), v})
+		}
+	}
+	return out
 }
 
 // backupOptions is freecloud.backup (modules/backup.nix) for a machine.
@@ -417,7 +462,7 @@ func PublicPorts(dep *config.Deployment, cat *profiles.Catalogue) (map[string][]
 		instances, d := instancesOn(dep, m, cat)
 		diags = append(diags, d...)
 		for _, in := range instances {
-			r, d := in.profile.Render(profiles.Instance{Service: in.name, Machine: m.Name, Params: in.params})
+			r, d := in.render(dep, m)
 			diags = append(diags, d...)
 			if d.HasErrors() {
 				continue
@@ -458,7 +503,7 @@ func HealthChecks(dep *config.Deployment, cat *profiles.Catalogue) (map[string][
 			if in.profile.Health == nil {
 				continue
 			}
-			r, d := in.profile.Render(profiles.Instance{Service: in.name, Machine: m.Name, Params: in.params})
+			r, d := in.render(dep, m)
 			diags = append(diags, d...)
 			if d.HasErrors() {
 				continue

@@ -108,7 +108,7 @@ func Secrets(dep *config.Deployment, cat *profiles.Catalogue) ([]HostSecret, hcl
 		if d.HasErrors() {
 			continue
 		}
-		all, d := renderAll(m, instances)
+		all, d := renderAll(dep, m, instances)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			continue

@@ -33,6 +33,10 @@ var secretProfiles = func() fstest.MapFS {
     before   = ["cluster.service"]
     description = "the members' common RPC key"
   }
+  role "member" {
+    summary = "a member"
+    default = true
+  }
   nixos = { "services.cluster" = { enable = true, rpcSecretFile = secret.rpc_secret } }
 }`)},
 		"security/vault.hcl": {Data: []byte(`profile "vault" {
@@ -380,27 +384,45 @@ func TestSecretsListing(t *testing.T) {
 // required profile's instance is its machine's own.
 func TestSharedWith(t *testing.T) {
 	dep, cat := load(t, secretProfiles, deploymentDir(t, map[string]string{"main.fc.hcl": machineryBase + `
+machine "web2" {
+  provider = provider.hetzner.eu
+  location = "nbg1"
+  size     = "cx32"
+}
 service "mesh" {
+  profile  = "cluster"
+  machines = [machine.web2, machine.web1]
+}
+machine "web3" {
+  provider = provider.hetzner.eu
+  location = "nbg1"
+  size     = "cx32"
+}
+service "solo" {
   profile = "cluster"
-  machine = machine.web1
+  machine = machine.web3
 }
 `}))
-	// Services run on one machine today; one on two stands for the
-	// multi-machine services to come.
-	second := *dep.Machines[0]
-	second.Name = "web2"
-	dep.Machines = append(dep.Machines, &second)
-	svc := *dep.Services[0]
-	svc.Machine = &second
-	dep.Services = append(dep.Services, &svc)
 	list, diags := Secrets(dep, cat)
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
+	found := 0
 	for _, s := range list {
-		if s.Name == "rpc_secret" && strings.Join(s.SharedWith, " ") != "web1 web2" {
-			t.Errorf("%s: shared with %v", s.Machine, s.SharedWith)
+		if s.Name != "rpc_secret" {
+			continue
 		}
+		found++
+		want := "web1 web2"
+		if s.Service == "solo" {
+			want = "web3"
+		}
+		if got := strings.Join(s.SharedWith, " "); got != want {
+			t.Errorf("%s on %s: shared with %q, want %q", s.Service, s.Machine, got, want)
+		}
+	}
+	if found != 3 {
+		t.Errorf("%d rpc secrets, want 3 (mesh on web1 and web2, solo on web3)", found)
 	}
 }
 

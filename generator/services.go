@@ -30,7 +30,7 @@ func Services(dep *config.Deployment, cat *profiles.Catalogue) ([]ServiceInstanc
 	for _, m := range dep.Machines {
 		instances, d := instancesOn(dep, m, cat)
 		diags = append(diags, d...)
-		all, d := renderAll(m, instances)
+		all, d := renderAll(dep, m, instances)
 		diags = append(diags, d...)
 		for _, r := range all {
 			state := append([]string(nil), r.StatePaths...)

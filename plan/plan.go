@@ -82,6 +82,20 @@ type Plan struct {
 	// have once this plan installs it). They are the operator's to mend;
 	// apply changes nothing about them.
 	Secrets []SecretNote `json:"secrets,omitempty"`
+	// Cluster is the work on services spanning machines that apply does
+	// after the deploys: facts to collect from hosts, addresses to
+	// record, storage layouts and pools to apply. Whatever it changes in
+	// state, it redeploys the hosts whose configuration that changes.
+	Cluster []ClusterStep `json:"cluster,omitempty"`
+}
+
+// A ClusterStep is one piece of cluster work.
+type ClusterStep struct {
+	Service string `json:"service"`
+	Machine string `json:"machine,omitempty"`
+	// Action is collect, record, layout or pool.
+	Action string `json:"action"`
+	Detail string `json:"detail"`
 }
 
 // A SecretNote is one sealed secret that needs the operator.
@@ -359,7 +373,9 @@ func diff(have, want *providers.Resource, spec providers.KindSpec) []Diff {
 }
 
 // Empty tells whether the plan changes nothing.
-func (p *Plan) Empty() bool { return len(p.Changes) == 0 && len(p.Deploys) == 0 && len(p.Adopt) == 0 }
+func (p *Plan) Empty() bool {
+	return len(p.Changes) == 0 && len(p.Deploys) == 0 && len(p.Adopt) == 0 && len(p.Cluster) == 0
+}
 
 // DataLoss returns the changes that lose data.
 func (p *Plan) DataLoss() []*Change {

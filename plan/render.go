@@ -70,6 +70,7 @@ func (p *Plan) Text() string {
 	for _, d := range p.Deploys {
 		writeDeploy(&b, d)
 	}
+	writeCluster(&b, p.Cluster)
 	counts := p.Counts()
 	fmt.Fprintf(&b, "\nPlan: %d to create, %d to update, %d to replace, %d to delete, %d to deploy.\n",
 		counts[Create], counts[Update], counts[Replace], counts[Delete], len(p.Deploys))
@@ -85,6 +86,21 @@ func (p *Plan) Text() string {
 	}
 	writeSecretNotes(&b, p.Secrets)
 	return b.String()
+}
+
+// writeCluster lists the cluster work, by service.
+func writeCluster(b *strings.Builder, steps []ClusterStep) {
+	if len(steps) == 0 {
+		return
+	}
+	b.WriteString("\n  # cluster work after the deploys:\n")
+	for _, st := range steps {
+		where := ""
+		if st.Machine != "" {
+			where = " on host." + st.Machine
+		}
+		fmt.Fprintf(b, "  > service.%s%s: %s %s\n", st.Service, where, st.Action, st.Detail)
+	}
 }
 
 // writeSecretNotes lists the sealed secrets that need the operator, after

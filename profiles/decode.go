@@ -30,6 +30,7 @@ var profileSchema = &hcl.BodySchema{
 		{Name: "sso"},
 		{Name: "requires"},
 		{Name: "multi_instance"},
+		{Name: "cluster"},
 		{Name: "example"},
 		{Name: "nixos", Required: true},
 	},
@@ -39,6 +40,8 @@ var profileSchema = &hcl.BodySchema{
 		{Type: "state"},
 		{Type: "expose", LabelNames: []string{"name"}},
 		{Type: "health"},
+		{Type: "role", LabelNames: []string{"name"}},
+		{Type: "collect", LabelNames: []string{"name"}},
 	},
 }
 
@@ -199,6 +202,14 @@ func decodeFile(file *hcl.File, name string) (*Profile, hcl.Diagnostics) {
 			state, d := decodeState(b)
 			diags = append(diags, d...)
 			p.State = state
+		case "role":
+			role, d := decodeRole(b)
+			diags = append(diags, d...)
+			p.Roles = append(p.Roles, role)
+		case "collect":
+			c, d := decodeCollect(b)
+			diags = append(diags, d...)
+			p.Collects = append(p.Collects, c)
 		case "expose":
 			expose, d := decodeExpose(b)
 			diags = append(diags, d...)
@@ -224,6 +235,7 @@ func decodeFile(file *hcl.File, name string) (*Profile, hcl.Diagnostics) {
 			}
 		}
 	}
+	diags = append(diags, checkCluster(p, body)...)
 	return p, diags
 }
 

@@ -34,8 +34,16 @@ type Profile struct {
 	// MultiInstance allows several services with this profile on one
 	// machine; only for modules with named instances.
 	MultiInstance bool
-	Params        []*Param
-	Secrets       []*Secret
+	// Roles are the parts machines play when the profile spans several
+	// (cluster.go); none for a profile that runs on one machine.
+	Roles []*Role
+	// Cluster names the coordinator that plans what spans the members
+	// (Coordinators); "" when none.
+	Cluster string
+	// Collects are the public facts read from each member after deploy.
+	Collects []*Collect
+	Params   []*Param
+	Secrets  []*Secret
 	// State is nil for a stateless service.
 	State  *State
 	Expose []*Expose

@@ -18,6 +18,13 @@ type Instance struct {
 	Service string
 	Machine string
 	Params  map[string]cty.Value
+	// Roles are the machine's roles in a service that spans machines;
+	// none otherwise.
+	Roles []string
+	// Cluster is what the profile sees of the other members as cluster.*
+	// (generator's cluster contexts); cty.NilVal when it does not span
+	// machines, and then cluster is not defined.
+	Cluster cty.Value
 }
 
 // Rendered is a profile evaluated for one instance.
@@ -33,6 +40,9 @@ type Rendered struct {
 	SecretBefore map[string][]string
 	// HealthUnit is the unit that must be active; "" when none.
 	HealthUnit string
+	// RoleOptions are the option trees of the machine's roles, in the
+	// profile's order, set besides Options.
+	RoleOptions []cty.Value
 }
 
 // renderFunctions are the functions a profile's nixos tree may call: the
@@ -61,6 +71,10 @@ func (p *Profile) Render(in Instance) (*Rendered, hcl.Diagnostics) {
 	for _, s := range p.Secrets {
 		secrets[s.Name] = cty.StringVal(s.Path(in.Service))
 	}
+	roles := cty.ListValEmpty(cty.String)
+	if len(in.Roles) > 0 {
+		roles = cty.ListVal(stringVals(in.Roles))
+	}
 	ctx := &hcl.EvalContext{
 		Variables: map[string]cty.Value{
 			"param":  cty.ObjectVal(params),
@@ -68,19 +82,34 @@ func (p *Profile) Render(in Instance) (*Rendered, hcl.Diagnostics) {
 			"service": cty.ObjectVal(map[string]cty.Value{
 				"name":    cty.StringVal(in.Service),
 				"machine": cty.StringVal(in.Machine),
+				"roles":   roles,
+				// facts_dir is where the host publishes the facts
+				// freecloud collects (collect blocks).
+				"facts_dir": cty.StringVal(FactsDir + "/" + in.Service),
 			}),
 		},
 		Functions: renderFunctions,
 	}
-	v, diags := p.NixOS.Value(ctx)
+	if in.Cluster != cty.NilVal {
+		ctx.Variables["cluster"] = in.Cluster
+	}
+	v, diags := optionTree(p.NixOS, ctx)
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	if v.IsNull() || !(v.Type().IsObjectType() || v.Type().IsMapType()) {
-		return nil, append(diags, errorAt(p.NixOS.Range(), "Invalid nixos tree",
-			`nixos is a map from NixOS option paths to values, like { "services.nginx" = { enable = true } }.`))
-	}
 	out := &Rendered{Options: v, SecretBefore: map[string][]string{}}
+	for _, r := range p.Roles {
+		if r.NixOS == nil || !contains(in.Roles, r.Name) {
+			continue
+		}
+		v, d := optionTree(r.NixOS, ctx)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return nil, diags
+		}
+		out.RoleOptions = append(out.RoleOptions, v)
+	}
+
 	for _, e := range p.Expose {
 		route, d := e.resolve(ctx)
 		diags = append(diags, d...)
@@ -110,6 +139,33 @@ func (p *Profile) Render(in Instance) (*Rendered, hcl.Diagnostics) {
 		return nil, diags
 	}
 	return out, diags
+}
+
+// OptionTrees are the option trees the instance sets: the profile's,
+// then its roles'.
+func (r *Rendered) OptionTrees() []cty.Value {
+	return append([]cty.Value{r.Options}, r.RoleOptions...)
+}
+
+// optionTree evaluates a nixos tree: a map from option paths to values.
+func optionTree(expr hcl.Expression, ctx *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
+	v, diags := expr.Value(ctx)
+	if diags.HasErrors() {
+		return cty.NilVal, diags
+	}
+	if v.IsNull() || !(v.Type().IsObjectType() || v.Type().IsMapType()) {
+		return cty.NilVal, append(diags, errorAt(expr.Range(), "Invalid nixos tree",
+			`nixos is a map from NixOS option paths to values, like { "services.nginx" = { enable = true } }.`))
+	}
+	return v, diags
+}
+
+func stringVals(list []string) []cty.Value {
+	out := make([]cty.Value, len(list))
+	for i, s := range list {
+		out[i] = cty.StringVal(s)
+	}
+	return out
 }
 
 // resolveStrings evaluates a templated attribute for one instance.

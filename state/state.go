@@ -35,6 +35,41 @@ type State struct {
 	Resources  []*Resource       `json:"resources"`
 	Hosts      []*Host           `json:"hosts"`
 	Outputs    map[string]string `json:"outputs,omitempty"`
+	// Volumes are where the volumes of the zfs-pool services' consumers
+	// are placed: kept as long as their providers exist, since moving a
+	// volume means moving its data.
+	Volumes []*Volume `json:"volumes,omitempty"`
+	// Pools are the ZFS pools apply created. A pool recorded here is only
+	// ever imported, never created again, even when it cannot be found.
+	Pools []*Pool `json:"pools,omitempty"`
+}
+
+// A Volume is one iSCSI volume of a consumer's pool on a provider.
+type Volume struct {
+	Service  string `json:"service"`
+	Consumer string `json:"consumer"`
+	Provider string `json:"provider"`
+	SizeGB   int64  `json:"size_gb"`
+}
+
+// A Pool is a ZFS pool apply created on a machine for a service: the
+// provider's pool of volumes or the consumer's RAIDZ3 pool.
+type Pool struct {
+	Service string `json:"service"`
+	Machine string `json:"machine"`
+	Name    string `json:"name"`
+	// Devices are what it was created on, for storage status.
+	Devices []string `json:"devices"`
+}
+
+// Pool returns the pool recorded for a machine by name, or nil.
+func (s *State) Pool(machine, name string) *Pool {
+	for _, p := range s.Pools {
+		if p.Machine == machine && p.Name == name {
+			return p
+		}
+	}
+	return nil
 }
 
 // A Resource is one object freecloud created at a provider.
@@ -71,9 +106,16 @@ type Host struct {
 	JumpHostKey string `json:"jump_host_key,omitempty"`
 	// Deployed is the sha256 of the configuration last deployed.
 	Deployed string `json:"deployed,omitempty"`
-	// PublicKeys holds other public keys collected from the host (e.g.
-	// wireguard, age), by name.
+	// PublicKeys holds the public facts collected from the host for its
+	// services (a WireGuard public key, a Garage node id), by
+	// <service>.<fact> (profiles.FactKey).
 	PublicKeys map[string]string `json:"public_keys,omitempty"`
+	// PublicAddress is where the machine was reached from the internet
+	// when apply last deployed it; its peers' configurations use it.
+	PublicAddress string `json:"public_address,omitempty"`
+	// MeshAddress is the machine's address in its mesh, kept so that it
+	// stays the same while others join and leave.
+	MeshAddress string `json:"mesh_address,omitempty"`
 }
 
 // New returns an empty state for a deployment, with a fresh lineage.
@@ -207,6 +249,16 @@ func (s *State) check() error {
 	for _, h := range s.Hosts {
 		if h == nil || h.Machine == "" {
 			return fmt.Errorf("a host record lacks its machine")
+		}
+	}
+	for _, v := range s.Volumes {
+		if v == nil || v.Service == "" || v.Consumer == "" || v.Provider == "" || v.SizeGB <= 0 {
+			return fmt.Errorf("a volume lacks its service, consumer, provider or size")
+		}
+	}
+	for _, p := range s.Pools {
+		if p == nil || p.Service == "" || p.Machine == "" || p.Name == "" {
+			return fmt.Errorf("a pool lacks its service, machine or name")
 		}
 	}
 	return nil

@@ -26,6 +26,9 @@ type Options struct {
 	// Environ is the process environment (os.Environ()), searched for
 	// FREECLOUD_VAR_<name>.
 	Environ []string
+	// Facts are what state knows of the hosts; the zero value when there
+	// is no state yet.
+	Facts Facts
 }
 
 // A VarArg is one -var name=value (Assignment) or -var-file FILE (File).
@@ -73,6 +76,8 @@ type loader struct {
 	// declared records where each named object was declared, to report
 	// duplicates.
 	declared map[string]hcl.Range
+	// meshAddresses: see loadPass.
+	meshAddresses map[string]string
 	// policyBroken: the sovereignty block or operator_country has an
 	// error (reported), so the policy is not enforced, which would only
 	// add noise.
@@ -82,16 +87,41 @@ type loader struct {
 // Load reads the deployment in dir. It returns the model, the parsed files
 // (for rendering diagnostics with source snippets, also on failure) and the
 // diagnostics; the model is only complete when there are no errors.
+//
+// A deployment with a mesh is loaded twice: machine.<name>.mesh_address
+// depends on the mesh service's members and cidr, which are known only
+// once the services are decoded. The first pass, with every mesh_address
+// null, finds the meshes and allocates their addresses; the second is the
+// load, with the addresses in place.
 func Load(dir string, opts Options) (*Deployment, map[string]*hcl.File, hcl.Diagnostics) {
+	dep, files, diags := loadPass(dir, opts, nil)
+	addrs, more := allocateMeshes(dep, opts.Facts.MeshAddresses)
+	if addrs == nil {
+		return dep, files, diags
+	}
+	if more.HasErrors() {
+		return dep, files, append(diags, more...)
+	}
+	dep, files, diags = loadPass(dir, opts, addrs)
+	_, more = allocateMeshes(dep, opts.Facts.MeshAddresses)
+	diags = append(diags, more...)
+	sortDiagnostics(diags)
+	return dep, files, diags
+}
+
+// loadPass is one pass of Load; meshAddresses are the machines' mesh
+// addresses, nil in the first pass.
+func loadPass(dir string, opts Options, meshAddresses map[string]string) (*Deployment, map[string]*hcl.File, hcl.Diagnostics) {
 	parser := hclparse.NewParser()
 	l := &loader{
-		dir:      dir,
-		opts:     opts,
-		funcs:    lang.Functions(dir),
-		dep:      &Deployment{Dir: dir},
-		parser:   parser,
-		nodes:    map[string]*node{},
-		declared: map[string]hcl.Range{},
+		dir:           dir,
+		opts:          opts,
+		funcs:         lang.Functions(dir),
+		dep:           &Deployment{Dir: dir, Facts: opts.Facts},
+		parser:        parser,
+		nodes:         map[string]*node{},
+		declared:      map[string]hcl.Range{},
+		meshAddresses: meshAddresses,
 	}
 	// Schema errors (an unknown block type) do not stop the load, so the
 	// operator sees every problem at once; syntax errors do, because the

@@ -38,9 +38,56 @@ type Deployment struct {
 	Services           []*Service
 	Sovereignty        *Sovereignty
 	// Backup is the deployment-wide backup target, nil when none.
-	Backup    *Backup
-	Outputs   []*Output
+	Backup  *Backup
+	Outputs []*Output
+	// Facts are what apply learnt of the hosts (from state): what the
+	// configurations of a service's members are made from besides the
+	// deployment files.
+	Facts     Facts
 	DeclRange hcl.Range
+}
+
+// Facts are what freecloud learnt of the hosts of a deployment and keeps
+// in state: never a secret, and the same for the same state, so that the
+// generated flake stays a pure function of the files and the state.
+type Facts struct {
+	// MeshAddresses are the machines' mesh addresses as allocated
+	// before: a machine keeps its address while it stays in its mesh,
+	// however others come and go.
+	MeshAddresses map[string]string
+	// PublicAddresses are where each machine is reached from the
+	// internet, as apply found it (its server's IPv4); a machine's
+	// declared address comes first (Deployment.PublicAddress).
+	PublicAddresses map[string]string
+	// Collected are, by machine, the public facts collected from it
+	// (profiles.Collect), by profiles.FactKey.
+	Collected map[string]map[string]string
+	// Volumes are the placement of the pool volumes of zfs-pool
+	// services as recorded: kept as long as their providers exist.
+	Volumes []Volume
+}
+
+// A Volume is one iSCSI volume of a consumer's pool, on a provider.
+type Volume struct {
+	Service  string `json:"service"`
+	Consumer string `json:"consumer"`
+	Provider string `json:"provider"`
+	SizeGB   int64  `json:"size_gb"`
+}
+
+// PublicAddress is where a machine is reached from the internet: its
+// declared address, else the one apply recorded; "" while unknown.
+func (d *Deployment) PublicAddress(m *Machine) string {
+	if m.Address != "" {
+		return m.Address
+	}
+	return d.Facts.PublicAddresses[m.Name]
+}
+
+// Fact is a fact collected from a machine for a service; "" when not
+// (yet) collected.
+func (d *Deployment) Fact(m *Machine, service, fact string) string {
+	return d.Facts.Collected[m.Name][profiles.FactKey(service, fact)]
 }
 
 // A Backup is where a machine's state is backed up with restic.
@@ -184,15 +231,45 @@ type Disk struct {
 	SizeGB int
 	// Device is the block device on bare metal, e.g. /dev/sdb.
 	Device string
-	// Mount is where the disk is mounted; defaults to /mnt/<name>.
+	// Mount is where the disk is mounted; defaults to /mnt/<name>, and
+	// empty for a raw disk.
 	Mount string
+	// Format is DiskExt4 or DiskRaw.
+	Format string
 }
 
-// A Service is one profile instance on one machine.
+// Disk formats: an ext4 disk is formatted when blank and mounted; a raw
+// one is left to the service that claims it (a ZFS pool of volumes).
+const (
+	DiskExt4 = "ext4"
+	DiskRaw  = "raw"
+)
+
+// Disk returns the machine's data disk of that name, or nil.
+func (m *Machine) Disk(name string) *Disk {
+	for i := range m.Disks {
+		if m.Disks[i].Name == name {
+			return &m.Disks[i]
+		}
+	}
+	return nil
+}
+
+// A Service is one profile instance on one machine, or, for a profile
+// with roles, on several.
 type Service struct {
 	Name    string
 	Profile *profiles.Profile
+	// Machine is the machine of a service declared with machine = ...;
+	// nil for one declared with machines or roles.
 	Machine *Machine
+	// Members are the machines the service runs on with their roles,
+	// sorted by machine name: the one machine of a service declared
+	// with machine = ... (with the profile's default role, if any).
+	Members []*Member
+	// MeshAddresses are, for a service of the mesh coordinator, each
+	// member's address in its cidr, by machine name; nil otherwise.
+	MeshAddresses map[string]string
 	// Params holds every parameter of the profile, defaults filled in and
 	// converted to the declared types.
 	Params    map[string]cty.Value
@@ -278,12 +355,63 @@ func (d *Deployment) Machine(name string) *Machine {
 	return nil
 }
 
+// A Member is one machine of a service, with its roles.
+type Member struct {
+	Machine *Machine
+	Roles   []string
+}
+
+// Member returns the machine's membership in the service, or nil.
+func (s *Service) Member(m *Machine) *Member {
+	for _, mem := range s.Members {
+		if mem.Machine == m {
+			return mem
+		}
+	}
+	return nil
+}
+
 // ServicesOn returns the services declared on a machine, in name order.
 func (d *Deployment) ServicesOn(m *Machine) []*Service {
 	var out []*Service
 	for _, s := range d.Services {
-		if s.Machine == m {
+		if s.Member(m) != nil {
 			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// MeshAddress is a machine's address in the mesh it belongs to; "" when
+// it is in none.
+func (d *Deployment) MeshAddress(m *Machine) string {
+	for _, s := range d.Services {
+		if addr, ok := s.MeshAddresses[m.Name]; ok {
+			return addr
+		}
+	}
+	return ""
+}
+
+// A HostFact is a public fact a machine publishes for one of its services
+// (profiles.Collect), which apply collects into state.
+type HostFact struct {
+	Service string
+	Collect *profiles.Collect
+}
+
+// Key is the fact's name in state.
+func (f HostFact) Key() string { return profiles.FactKey(f.Service, f.Collect.Name) }
+
+// Path is the file the machine publishes it in.
+func (f HostFact) Path() string { return profiles.FactPath(f.Service, f.Collect.Name) }
+
+// FactsOf returns the facts a machine publishes, by service then name.
+func (d *Deployment) FactsOf(m *Machine) []HostFact {
+	var out []HostFact
+	for _, s := range d.ServicesOn(m) {
+		for _, c := range s.Profile.CollectsFor(s.Member(m).Roles) {
+			out = append(out, HostFact{Service: s.Name, Collect: c})
 		}
 	}
 	return out

@@ -73,7 +73,9 @@ const DefaultBackupSchedule = "daily"
 var serviceSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "profile", Required: true},
-		{Name: "machine", Required: true},
+		{Name: "machine"},
+		{Name: "machines"},
+		{Name: "roles"},
 		{Name: "with"},
 	},
 }
@@ -91,7 +93,8 @@ var diskType = cty.List(cty.ObjectWithOptionalAttrs(map[string]cty.Type{
 	"size":   cty.Number,
 	"device": cty.String,
 	"mount":  cty.String,
-}, []string{"size", "device", "mount"}))
+	"format": cty.String,
+}, []string{"size", "device", "mount", "format"}))
 
 func (l *loader) addLocal(attr *hcl.Attribute) {
 	l.addNode(&node{
@@ -284,7 +287,11 @@ func (l *loader) addMachine(b *hcl.Block) {
 			return cty.NilVal, false
 		}
 		l.dep.Machines = append(l.dep.Machines, m)
-		return machineValue(m), true
+		mesh := cty.NullVal(cty.String)
+		if addr, ok := l.meshAddresses[m.Name]; ok {
+			mesh = cty.StringVal(addr)
+		}
+		return machineValue(m, mesh), true
 	})
 }
 
@@ -575,7 +582,21 @@ func (l *loader) decodeDisks(v cty.Value, rng hcl.Range) ([]Disk, bool) {
 	seen := map[string]bool{}
 	mounts := map[string]string{} // clean mount point → disk name
 	for _, d := range v.AsValueSlice() {
-		disk := Disk{Name: stringAttr(d, "name"), Device: stringAttr(d, "device"), Mount: stringAttr(d, "mount")}
+		disk := Disk{Name: stringAttr(d, "name"), Device: stringAttr(d, "device"), Mount: stringAttr(d, "mount"), Format: stringAttr(d, "format")}
+		switch disk.Format {
+		case "":
+			disk.Format = DiskExt4
+		case DiskExt4, DiskRaw:
+		default:
+			l.diags = append(l.diags, errorf(rng, "Invalid disk format",
+				"disk %q: format is %q (formatted and mounted, the default) or %q (left blank for a service that takes the whole device, like a ZFS volume provider).", disk.Name, DiskExt4, DiskRaw))
+			ok = false
+		}
+		if disk.Format == DiskRaw && stringAttr(d, "mount") != "" {
+			l.diags = append(l.diags, errorf(rng, "A raw disk is not mounted",
+				"disk %q: format = %q leaves the disk to a service, so it has no mount point; remove mount.", disk.Name, DiskRaw))
+			ok = false
+		}
 		if size := d.GetAttr("size"); !size.IsNull() {
 			n, acc := size.AsBigFloat().Int64()
 			if acc != 0 || n < 1 {
@@ -591,6 +612,10 @@ func (l *loader) decodeDisks(v cty.Value, rng hcl.Range) ([]Disk, bool) {
 			ok = false
 		}
 		seen[disk.Name] = true
+		if disk.Format == DiskRaw {
+			disks = append(disks, disk)
+			continue
+		}
 		if disk.Mount == "" {
 			disk.Mount = "/mnt/" + disk.Name
 		}
@@ -651,7 +676,7 @@ func (l *loader) providerFrom(attr *hcl.Attribute, ctx *hcl.EvalContext) (*Provi
 	return nil, false
 }
 
-func machineValue(m *Machine) cty.Value {
+func machineValue(m *Machine, meshAddress cty.Value) cty.Value {
 	admins := make([]cty.Value, len(m.Admins))
 	for i, a := range m.Admins {
 		admins[i] = cty.StringVal(a)
@@ -679,6 +704,7 @@ func machineValue(m *Machine) cty.Value {
 		"platform":      cty.StringVal(m.Platform),
 		"boot_disk":     cty.StringVal(m.BootDisk),
 		"ssh_jump":      cty.StringVal(jump),
+		"mesh_address":  meshAddress,
 	})
 }
 

@@ -52,18 +52,167 @@ func (l *loader) decodeService(name string, b *hcl.Block, attrs hcl.Attributes, 
 		return nil, false
 	}
 	s.Profile = profile
-	s.Machine, ok = l.machineFrom(attrs["machine"], ctx)
-	if !ok {
+	if !l.decodeMembers(s, b, attrs, ctx) {
 		return nil, false
 	}
 	s.Params, ok = l.decodeParams(s, attrs["with"], ctx)
 	return s, ok
 }
 
-// machineFrom reads a service's machine attribute: machine.web1, or a value
+// decodeMembers reads where a service runs: machine = ... (one machine),
+// machines = [...] (several, each with the profile's default role) or
+// roles = { <role> = [...] } (several, by role; a machine may have more
+// than one role). Only a profile with roles spans machines.
+func (l *loader) decodeMembers(s *Service, b *hcl.Block, attrs hcl.Attributes, ctx *hcl.EvalContext) bool {
+	var set []*hcl.Attribute
+	for _, name := range []string{"machine", "machines", "roles"} {
+		if attrs[name] != nil {
+			set = append(set, attrs[name])
+		}
+	}
+	p := s.Profile
+	switch {
+	case len(set) == 0:
+		l.diags = append(l.diags, errorf(b.DefRange, "Service without a machine",
+			"Say where service %q runs: machine = machine.web1%s.", s.Name, map[bool]string{true: ", machines = [...] or roles = { ... }", false: ""}[p.Spans()]))
+		return false
+	case len(set) > 1:
+		l.diags = append(l.diags, errorf(set[1].NameRange, "Conflicting placement",
+			"Service %q sets both %s and %s; use one of them.", s.Name, set[0].Name, set[1].Name))
+		return false
+	}
+	attr := set[0]
+	if attr.Name != "machine" && !p.Spans() {
+		l.diags = append(l.diags, errorf(attr.NameRange, "Profile runs on one machine",
+			"Profile %q declares no roles, so a service of it runs on one machine: machine = machine.web1.", p.Name))
+		return false
+	}
+	roles := map[*Machine][]string{}
+	var order []*Machine
+	add := func(m *Machine, role string, rng hcl.Range) bool {
+		if _, seen := roles[m]; !seen {
+			order = append(order, m)
+		}
+		for _, r := range roles[m] {
+			if r == role {
+				l.diags = append(l.diags, errorf(rng, "Machine listed twice",
+					"Machine %q is listed twice%s in service %q.", m.Name, map[bool]string{true: " for role " + role, false: ""}[role != ""], s.Name))
+				return false
+			}
+		}
+		if role != "" {
+			roles[m] = append(roles[m], role)
+		} else {
+			roles[m] = roles[m][:0:0]
+		}
+		return true
+	}
+	defaultRole := ""
+	if r := p.DefaultRole(); r != nil {
+		defaultRole = r.Name
+	}
+	switch attr.Name {
+	case "machine":
+		m, ok := l.machineFrom(attr.Expr, ctx)
+		if !ok {
+			return false
+		}
+		s.Machine = m
+		add(m, defaultRole, attr.Expr.Range())
+	case "machines":
+		if defaultRole == "" {
+			l.diags = append(l.diags, errorf(attr.NameRange, "Roles needed",
+				"Profile %q has several roles and none is the default, so say which machine plays which: roles = { %s = [...] }.", p.Name, p.RoleNames()[0]))
+			return false
+		}
+		if !l.machineList(attr.Expr, ctx, func(m *Machine, rng hcl.Range) bool { return add(m, defaultRole, rng) }) {
+			return false
+		}
+	case "roles":
+		v, diags := attr.Expr.Value(ctx)
+		l.diags = append(l.diags, diags...)
+		if diags.HasErrors() {
+			return false
+		}
+		if v.IsNull() || !(v.Type().IsObjectType() || v.Type().IsMapType()) {
+			l.diags = append(l.diags, errorf(attr.Expr.Range(), "Invalid roles",
+				"roles maps each role of profile %q to its machines, like roles = { %s = [machine.nas1, machine.nas2] }.", p.Name, p.RoleNames()[0]))
+			return false
+		}
+		keyRanges, valueRanges := objectItemRanges(attr.Expr, ctx)
+		for it := v.ElementIterator(); it.Next(); {
+			k, elem := it.Element()
+			role := k.AsString()
+			keyRng, valRng := attr.Expr.Range(), attr.Expr.Range()
+			if r, ok := keyRanges[role]; ok {
+				keyRng, valRng = r, valueRanges[role]
+			}
+			if p.Role(role) == nil {
+				l.diags = append(l.diags, errorf(keyRng, "Unknown role",
+					"Profile %q has no role %q.%s Its roles are: %s.", p.Name, role, lang.DidYouMean(role, p.RoleNames()), listOrNone(p.RoleNames())))
+				return false
+			}
+			var valueExpr hcl.Expression = hcl.StaticExpr(elem, valRng)
+			if obj, ok := attr.Expr.(*hclsyntax.ObjectConsExpr); ok {
+				for _, item := range obj.Items {
+					if item.ValueExpr.Range() == valRng {
+						valueExpr = item.ValueExpr
+					}
+				}
+			}
+			if !l.machineList(valueExpr, ctx, func(m *Machine, rng hcl.Range) bool { return add(m, role, rng) }) {
+				return false
+			}
+		}
+	}
+	if len(order) == 0 {
+		l.diags = append(l.diags, errorf(attr.Expr.Range(), "Service without a machine",
+			"Service %q lists no machine.", s.Name))
+		return false
+	}
+	sort.Slice(order, func(i, j int) bool { return order[i].Name < order[j].Name })
+	for _, m := range order {
+		r := roles[m]
+		sort.Strings(r)
+		s.Members = append(s.Members, &Member{Machine: m, Roles: r})
+	}
+	return true
+}
+
+// machineList reads a list of machines, calling add for each with the
+// range of its element (the list's when it is not written out).
+func (l *loader) machineList(expr hcl.Expression, ctx *hcl.EvalContext, add func(*Machine, hcl.Range) bool) bool {
+	if tuple, ok := expr.(*hclsyntax.TupleConsExpr); ok {
+		for _, e := range tuple.Exprs {
+			m, ok := l.machineFrom(e, ctx)
+			if !ok || !add(m, e.Range()) {
+				return false
+			}
+		}
+		return true
+	}
+	v, diags := expr.Value(ctx)
+	l.diags = append(l.diags, diags...)
+	if diags.HasErrors() {
+		return false
+	}
+	if v.IsNull() || !(v.Type().IsListType() || v.Type().IsTupleType() || v.Type().IsSetType()) {
+		l.diags = append(l.diags, errorf(expr.Range(), "Invalid machine list", "This is a list of machines, like [machine.nas1, machine.nas2]."))
+		return false
+	}
+	for _, e := range v.AsValueSlice() {
+		m, ok := l.machineFrom(hcl.StaticExpr(e, expr.Range()), ctx)
+		if !ok || !add(m, expr.Range()) {
+			return false
+		}
+	}
+	return true
+}
+
+// machineFrom reads a reference to a machine: machine.web1, or a value
 // holding a machine.
-func (l *loader) machineFrom(attr *hcl.Attribute, ctx *hcl.EvalContext) (*Machine, bool) {
-	v, diags := attr.Expr.Value(ctx)
+func (l *loader) machineFrom(expr hcl.Expression, ctx *hcl.EvalContext) (*Machine, bool) {
+	v, diags := expr.Value(ctx)
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {
 		return nil, false
@@ -75,8 +224,8 @@ func (l *loader) machineFrom(attr *hcl.Attribute, ctx *hcl.EvalContext) (*Machin
 			}
 		}
 	}
-	l.diags = append(l.diags, errorf(attr.Expr.Range(), "Invalid machine",
-		"machine refers to a machine block, like machine = machine.web1."))
+	l.diags = append(l.diags, errorf(expr.Range(), "Invalid machine",
+		"This refers to a machine block, like machine.web1."))
 	return nil, false
 }
 
@@ -213,12 +362,23 @@ func listOrNone(names []string) string {
 	return out
 }
 
+// serviceValue is service.<name> in expressions. machine is null for a
+// service on several machines; machines lists them all either way.
 func serviceValue(s *Service) cty.Value {
+	machine := cty.NullVal(cty.String)
+	if s.Machine != nil {
+		machine = cty.StringVal(s.Machine.Name)
+	}
+	names := make([]cty.Value, len(s.Members))
+	for i, mem := range s.Members {
+		names[i] = cty.StringVal(mem.Machine.Name)
+	}
 	return cty.ObjectVal(map[string]cty.Value{
-		"name":    cty.StringVal(s.Name),
-		"profile": cty.StringVal(s.Profile.Name),
-		"machine": cty.StringVal(s.Machine.Name),
-		"with":    cty.ObjectVal(s.Params),
+		"name":     cty.StringVal(s.Name),
+		"profile":  cty.StringVal(s.Profile.Name),
+		"machine":  machine,
+		"machines": cty.ListVal(names),
+		"with":     cty.ObjectVal(s.Params),
 	})
 }
 

@@ -57,10 +57,11 @@ func (c *Checker) Check(names []string) []Result {
 			results = append(results, r)
 			continue
 		}
-		n, d := c.optionPaths(p)
+		dep, genDiags := c.generate(p, filepath.Join(c.WorkDir, fmt.Sprintf("%03d-%s", i, name)))
+		n, d := c.optionPaths(p, dep)
 		r.Options = n
 		r.Diags = append(r.Diags, d...)
-		r.Diags = append(r.Diags, c.generate(p, filepath.Join(c.WorkDir, fmt.Sprintf("%03d-%s", i, name)))...)
+		r.Diags = append(r.Diags, genDiags...)
 		results = append(results, r)
 	}
 	return results
@@ -95,22 +96,43 @@ func metadata(p *profiles.Profile) hcl.Diagnostics {
 
 // optionPaths renders the profile with its example and checks every option
 // path it sets against the options data.
-func (c *Checker) optionPaths(p *profiles.Profile) (int, hcl.Diagnostics) {
-	r, diags := p.Render(profiles.Instance{Service: p.Name, Machine: "check", Params: exampleParams(p)})
+//
+// A profile that spans machines is rendered on the first machine of the
+// test deployment (dep, nil when it did not load), with the cluster
+// context the generator gives it.
+func (c *Checker) optionPaths(p *profiles.Profile, dep *config.Deployment) (int, hcl.Diagnostics) {
+	var r *profiles.Rendered
+	var diags hcl.Diagnostics
+	switch {
+	case !p.Spans():
+		r, diags = p.Render(profiles.Instance{Service: p.Name, Machine: "check", Params: exampleParams(p)})
+	case dep == nil:
+		return 0, nil // the test deployment's errors say why
+	default:
+		s := dep.Services[0]
+		for _, svc := range dep.Services {
+			if svc.Name == p.Name {
+				s = svc
+			}
+		}
+		r, diags = generator.RenderService(dep, s, s.Members[0].Machine)
+	}
 	if diags.HasErrors() {
 		return 0, diags
 	}
 	var paths [][]string
-	for it := r.Options.ElementIterator(); it.Next(); {
-		k, v := it.Element()
-		expr, err := nix.FromCty(v)
-		if err != nil {
-			diags = append(diags, errorAt(p.NixOS.Range(), "Value cannot be written as Nix", "%s: %s", k.AsString(), err))
-			continue
+	for _, tree := range r.OptionTrees() {
+		for it := tree.ElementIterator(); it.Next(); {
+			k, v := it.Element()
+			expr, err := nix.FromCty(v)
+			if err != nil {
+				diags = append(diags, errorAt(p.NixOS.Range(), "Value cannot be written as Nix", "%s: %s", k.AsString(), err))
+				continue
+			}
+			leaves(strings.Split(k.AsString(), "."), expr, &paths)
 		}
-		leaves(strings.Split(k.AsString(), "."), expr, &paths)
+		diags = append(diags, secretValues(p, tree)...)
 	}
-	diags = append(diags, secretValues(p, r.Options)...)
 	for _, path := range paths {
 		if !c.Options.Covers(path) {
 			diags = append(diags, errorAt(p.NixOS.Range(), "Option not checked against nixpkgs",
@@ -138,34 +160,36 @@ func leaves(prefix []string, e nix.Expr, out *[][]string) {
 // operator would with the example, and generates the flake: this runs
 // the loader's parameter checks, the requirements, the option merge with
 // the profiles it pulls in, and the Nix printer.
-func (c *Checker) generate(p *profiles.Profile, dir string) hcl.Diagnostics {
+//
+// It returns the loaded deployment, nil when it did not load.
+func (c *Checker) generate(p *profiles.Profile, dir string) (*config.Deployment, hcl.Diagnostics) {
 	src := deploymentFor(p, c.Catalogue)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot write the test deployment", Detail: err.Error()}}
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot write the test deployment", Detail: err.Error()}}
 	}
 	if err := os.WriteFile(filepath.Join(dir, "main.fc.hcl"), src, 0o644); err != nil {
-		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot write the test deployment", Detail: err.Error()}}
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot write the test deployment", Detail: err.Error()}}
 	}
 	dep, _, diags := config.Load(dir, config.Options{Catalogue: c.Catalogue})
 	if diags.HasErrors() {
-		return explain(p, diags)
+		return nil, explain(p, diags)
 	}
 	tree, diags := generator.Generate(dep, c.Catalogue)
 	if diags.HasErrors() {
-		return explain(p, diags)
+		return dep, explain(p, diags)
 	}
 	if c.NixParse == nil {
-		return nil
+		return dep, nil
 	}
 	out := filepath.Join(dir, "nix")
 	if err := generator.Write(out, tree); err != nil {
-		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot write the flake", Detail: err.Error()}}
+		return dep, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot write the flake", Detail: err.Error()}}
 	}
 	if err := c.NixParse(out, tree); err != nil {
-		return hcl.Diagnostics{errorAt(p.NixOS.Range(), "Generated Nix does not parse",
+		return dep, hcl.Diagnostics{errorAt(p.NixOS.Range(), "Generated Nix does not parse",
 			"Profile %q with its example produces Nix that nix-instantiate rejects (look at nix(...) texts):\n%s", p.Name, err)}
 	}
-	return nil
+	return dep, nil
 }
 
 // explain keeps diagnostics from the generated test deployment but says
@@ -194,21 +218,51 @@ func deploymentFor(p *profiles.Profile, cat *profiles.Catalogue) []byte {
 	body := f.Body()
 	body.AppendNewBlock("deployment", []string{"check"})
 	body.AppendNewBlock("provider", []string{"hetzner", "test"})
-	m := body.AppendNewBlock("machine", []string{"check"}).Body()
-	m.SetAttributeTraversal("provider", hcl.Traversal{hcl.TraverseRoot{Name: "provider"}, hcl.TraverseAttr{Name: "hetzner"}, hcl.TraverseAttr{Name: "test"}})
-	m.SetAttributeValue("location", cty.StringVal("fsn1"))
-	m.SetAttributeValue("size", cty.StringVal("cx32"))
-	m.SetAttributeValue("admins", cty.ListVal([]cty.Value{cty.StringVal("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKAk18JYRlASQU2dUyj1A4Rqe+FnZcBuoTOi6Ot3728t check@freecloud")}))
-
+	machines := []string{"check"}
+	if p.Spans() {
+		machines = clusterMachines
+	}
+	for i, name := range machines {
+		m := body.AppendNewBlock("machine", []string{name}).Body()
+		m.SetAttributeTraversal("provider", hcl.Traversal{hcl.TraverseRoot{Name: "provider"}, hcl.TraverseAttr{Name: "hetzner"}, hcl.TraverseAttr{Name: "test"}})
+		m.SetAttributeValue("location", cty.StringVal(hetznerLocations[i%len(hetznerLocations)]))
+		m.SetAttributeValue("size", cty.StringVal("cx32"))
+		m.SetAttributeValue("admins", cty.ListVal([]cty.Value{cty.StringVal("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKAk18JYRlASQU2dUyj1A4Rqe+FnZcBuoTOi6Ot3728t check@freecloud")}))
+		if disk := contributedDisk(p); disk.IsKnown() && !disk.IsNull() {
+			m.SetAttributeValue("disks", cty.TupleVal([]cty.Value{disk}))
+		}
+	}
+	machineRef := func(name string) hcl.Traversal {
+		return hcl.Traversal{hcl.TraverseRoot{Name: "machine"}, hcl.TraverseAttr{Name: name}}
+	}
 	service := func(name string, q *profiles.Profile) {
 		s := body.AppendNewBlock("service", []string{name}).Body()
 		s.SetAttributeValue("profile", cty.StringVal(q.Name))
-		s.SetAttributeTraversal("machine", hcl.Traversal{hcl.TraverseRoot{Name: "machine"}, hcl.TraverseAttr{Name: "check"}})
+		if !q.Spans() {
+			s.SetAttributeTraversal("machine", machineRef(machines[0]))
+		} else {
+			// Every machine in every role.
+			var list []hclwrite.Tokens
+			for _, m := range machines {
+				list = append(list, hclwrite.TokensForTraversal(machineRef(m)))
+			}
+			var roles []hclwrite.ObjectAttrTokens
+			for _, r := range q.RoleNames() {
+				roles = append(roles, hclwrite.ObjectAttrTokens{Name: hclwrite.TokensForIdentifier(r), Value: hclwrite.TokensForTuple(list)})
+			}
+			s.SetAttributeRaw("roles", hclwrite.TokensForObject(roles))
+		}
 		if q.Example != cty.NilVal && !q.Example.IsNull() && q.Example.LengthInt() > 0 {
 			s.SetAttributeValue("with", q.Example)
 		}
 	}
 	service(p.Name, p)
+	if p.Spans() && p.Cluster != config.MeshCoordinator {
+		// Storage clusters talk over the mesh.
+		if mesh, ok := cat.Lookup(meshProfile); ok {
+			service(meshProfile, mesh)
+		}
+	}
 	seen := map[string]bool{p.Name: true}
 	queue := []*profiles.Profile{p}
 	for len(queue) > 0 {
@@ -227,6 +281,32 @@ func deploymentFor(p *profiles.Profile, cat *profiles.Catalogue) []byte {
 		}
 	}
 	return f.Bytes()
+}
+
+// The test deployment of a profile that spans machines: nine machines
+// (a pool's consumer needs eight others), spread over Hetzner's locations.
+var (
+	clusterMachines  = []string{"check1", "check2", "check3", "check4", "check5", "check6", "check7", "check8", "check9"}
+	hetznerLocations = []string{"fsn1", "nbg1", "hel1", "ash", "hil", "sin"}
+)
+
+// meshProfile is the mesh the storage clusters of the test deployment
+// run over.
+const meshProfile = "wireguard-mesh"
+
+// contributedDisk is the data disk a test machine contributes to the
+// profile, named as the profile's disk parameter defaults (a raw one for
+// a ZFS pool); null when the profile takes none.
+func contributedDisk(p *profiles.Profile) cty.Value {
+	param := p.Param("disk")
+	if param == nil || param.Default == cty.NilVal || param.Default.IsNull() || param.Type != cty.String {
+		return cty.NullVal(cty.DynamicPseudoType)
+	}
+	disk := map[string]cty.Value{"name": param.Default, "size": cty.NumberIntVal(1000)}
+	if p.Cluster == "zfs-pool" {
+		disk["format"] = cty.StringVal(config.DiskRaw)
+	}
+	return cty.ObjectVal(disk)
 }
 
 func needsParams(p *profiles.Profile) bool {

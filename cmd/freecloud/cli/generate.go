@@ -26,10 +26,11 @@ refuses to write into a non-empty directory that it did not create.`,
   nixos-rebuild switch --flake ./nix#web1 --target-host root@web1.example.org`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dep, tree, _, ok := g.build(cmd.ErrOrStderr(), vars)
+			b, ok := g.build(cmd.ErrOrStderr(), vars)
 			if !ok {
 				return exitError{}
 			}
+			dep, tree := b.dep, b.tree
 			dir := out
 			if dir == "" {
 				dir = filepath.Join(g.dir, "nix")

@@ -96,6 +96,31 @@ func (s *session) target(m *config.Machine, addr string, policy sshx.HostKeyPoli
 	return t, nil
 }
 
+// dialDeployed connects to a machine freecloud has deployed, accepting
+// only the host key state pins.
+func (s *session) dialDeployed(ctx context.Context, auth *sshx.Auth, m *config.Machine, actual map[string][]*providers.Resource) (*sshx.Conn, error) {
+	policy, known, err := s.knownKeys(m.Name)
+	if err != nil {
+		return nil, err
+	}
+	addr := s.address(m, actual)
+	if !known || addr == "" {
+		return nil, errNotDeployed{m.Name}
+	}
+	t, err := s.target(m, addr, policy)
+	if err != nil {
+		return nil, err
+	}
+	return sshx.Connect(ctx, t, auth)
+}
+
+// errNotDeployed: state pins no key for the machine, or it has no address.
+type errNotDeployed struct{ machine string }
+
+func (e errNotDeployed) Error() string {
+	return fmt.Sprintf("freecloud has not deployed %s yet: run freecloud apply first", e.machine)
+}
+
 // stateHost is a machine's host record, nil when state has none.
 func (s *session) stateHost(machine string) *state.Host {
 	if s.state == nil {

@@ -33,6 +33,9 @@ type session struct {
 	// secrets are every machine's secrets, for plan's notes on the sealed
 	// ones and apply's re-sealing.
 	secrets []generator.HostSecret
+	// rebuild loads the deployment and generates its flake again, with
+	// the facts state holds now.
+	rebuild func(w io.Writer) (built, bool)
 }
 
 // openers connect to each provider type.
@@ -90,10 +93,11 @@ func openHetzner(ctx context.Context, _ *config.Provider) (providers.Provider, e
 // connect loads and checks the deployment (everything validate checks),
 // connects to its providers and derives the resources it wants.
 func (g *globals) connect(ctx context.Context, w io.Writer, vars []config.VarArg) (*session, bool) {
-	dep, tree, files, ok := g.build(w, vars)
+	b, ok := g.build(w, vars)
 	if !ok {
 		return nil, false
 	}
+	dep, tree, files := b.dep, b.tree, b.files
 	cat, _ := g.catalogue()
 	ports, diags := generator.PublicPorts(dep, cat)
 	health, more := generator.HealthChecks(dep, cat)
@@ -104,16 +108,7 @@ func (g *globals) connect(ctx context.Context, w io.Writer, vars []config.VarArg
 	if more.HasErrors() { // its warnings are Generate's too
 		diags = append(diags, more...)
 	}
-	store := state.ForDeployment(g.dir)
-	st, err := store.Read()
-	if err != nil {
-		fmt.Fprintf(w, "Error: %s\n", err)
-		return nil, false
-	}
-	if st != nil && st.Deployment != dep.Name {
-		fmt.Fprintf(w, "Error: the state in %s belongs to deployment %q, not %q. Use the deployment's own directory.\n", store.Path, st.Deployment, dep.Name)
-		return nil, false
-	}
+	store, st := b.store, b.state
 	held := map[string]bool{}
 	if st != nil {
 		for _, r := range st.Resources {
@@ -135,7 +130,8 @@ func (g *globals) connect(ctx context.Context, w io.Writer, vars []config.VarArg
 		fmt.Fprintf(w, "%s: %s.\n", displayDir(g.dir), summary(diags))
 		return nil, false
 	}
-	return &session{dep: dep, provs: provs, desired: desired, store: store, state: st, tree: tree, health: health, secrets: hostSecrets}, true
+	rebuild := func(w io.Writer) (built, bool) { return g.build(w, vars) }
+	return &session{dep: dep, provs: provs, desired: desired, store: store, state: st, tree: tree, health: health, secrets: hostSecrets, rebuild: rebuild}, true
 }
 
 // plan refreshes what the providers have and compares; with
@@ -163,6 +159,7 @@ func (s *session) plan(ctx context.Context, inspectHosts bool) (*plan.Plan, map[
 	})
 	if s.tree != nil {
 		p.Secrets = s.secretsContext().notes(p)
+		p.Cluster = s.clusterSteps(actual)
 	}
 	return p, actual, nil
 }

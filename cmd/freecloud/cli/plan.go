@@ -294,7 +294,14 @@ func (g *globals) runApply(cmd *cobra.Command, o *applyOptions, planFile string,
 			return err
 		}
 	}
-	return nil
+	if s.tree == nil {
+		return nil
+	}
+	deployed := make([]string, len(p.Deploys))
+	for i, d := range p.Deploys {
+		deployed[i] = d.Machine
+	}
+	return s.converge(ctx, stdout, actual, deployed, o)
 }
 
 // stillValid refuses a saved plan made against other state or another

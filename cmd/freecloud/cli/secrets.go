@@ -57,25 +57,18 @@ type secretsContext struct {
 // secretsContext loads the deployment and state without reaching any
 // provider: listing, setting and re-sealing secrets work offline.
 func (g *globals) secretsContext(w io.Writer, vars []config.VarArg) (*secretsContext, error) {
-	dep, _, _, ok := g.build(w, vars)
+	b, ok := g.build(w, vars)
 	if !ok {
 		return nil, exitError{}
 	}
+	dep := b.dep
 	cat, _ := g.catalogue()
 	list, diags := generator.Secrets(dep, cat)
 	if diags.HasErrors() {
 		g.printer(w).print(diags)
 		return nil, exitError{}
 	}
-	store := state.ForDeployment(g.dir)
-	st, err := store.Read()
-	if err != nil {
-		return nil, err
-	}
-	if st != nil && st.Deployment != dep.Name {
-		return nil, fmt.Errorf("the state in %s belongs to deployment %q, not %q", store.Path, st.Deployment, dep.Name)
-	}
-	return &secretsContext{dep: dep, secrets: list, state: st}, nil
+	return &secretsContext{dep: dep, secrets: list, state: b.state}, nil
 }
 
 // secretsContext is the session's view of its secrets.
@@ -499,19 +492,10 @@ password set once at setup) may need that changed too.`,
 			defer auth.Close()
 			for _, sec := range targets {
 				m := s.dep.Machine(sec.Machine)
-				policy, known, err := s.knownKeys(m.Name)
-				if err != nil {
-					return err
-				}
-				addr := s.address(m, actual)
-				if !known || addr == "" {
+				conn, err := s.dialDeployed(ctx, auth, m, actual)
+				if errors.As(err, new(errNotDeployed)) {
 					return fmt.Errorf("freecloud has not deployed %s yet, so it has no secret to rotate: run freecloud apply first", m.Name)
 				}
-				t, err := s.target(m, addr, policy)
-				if err != nil {
-					return err
-				}
-				conn, err := sshx.Connect(ctx, t, auth)
 				if err != nil {
 					return err
 				}

@@ -23,10 +23,11 @@ any error.`,
   freecloud -C mycloud validate -var domain=example.org`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dep, tree, _, ok := g.build(cmd.ErrOrStderr(), vars)
+			b, ok := g.build(cmd.ErrOrStderr(), vars)
 			if !ok {
 				return exitError{}
 			}
+			dep, tree := b.dep, b.tree
 			fmt.Fprintf(cmd.OutOrStdout(), "The deployment %q is valid: %d machines, %d services, %d generated files.\n",
 				dep.Name, len(dep.Machines), len(dep.Services), len(tree))
 			printOutputs(cmd.OutOrStdout(), dep)

@@ -1,0 +1,177 @@
+package generator
+
+import (
+	"net/netip"
+	"sort"
+
+	"github.com/freecloud/freecloud/generator/config"
+	"github.com/freecloud/freecloud/mesh"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// clusterValue is cluster.* for member m of a service that spans
+// machines: every member as the profile may use it (sorted by machine),
+// and what the service's coordinator works out for m (coordinator.go).
+// Only public facts go in: the generated flake lands in the world-readable
+// Nix store.
+func clusterValue(dep *config.Deployment, s *config.Service, m *config.Machine) (cty.Value, hcl.Diagnostics) {
+	members := make([]cty.Value, len(s.Members))
+	for i, mem := range s.Members {
+		members[i] = memberValue(dep, s, mem, mem.Machine == m)
+	}
+	attrs := map[string]cty.Value{"members": cty.ListVal(members)}
+	extra, diags := coordinate(dep, s, m)
+	for k, v := range extra {
+		attrs[k] = v
+	}
+	return cty.ObjectVal(attrs), diags
+}
+
+// memberValue is one element of cluster.members.
+func memberValue(dep *config.Deployment, s *config.Service, mem *config.Member, self bool) cty.Value {
+	m := mem.Machine
+	facts := map[string]cty.Value{}
+	for _, c := range s.Profile.Collects {
+		facts[c.Name] = nullable(dep.Fact(m, s.Name, c.Name))
+	}
+	disks := map[string]cty.Value{}
+	for _, d := range m.Disks {
+		disks[d.Name] = cty.ObjectVal(map[string]cty.Value{
+			"mount":   nullable(d.Mount),
+			"format":  cty.StringVal(d.Format),
+			"size_gb": cty.NumberIntVal(int64(d.SizeGB)),
+		})
+	}
+	public := dep.PublicAddress(m)
+	return cty.ObjectVal(map[string]cty.Value{
+		"machine":        cty.StringVal(m.Name),
+		"roles":          stringListVal(mem.Roles),
+		"self":           cty.BoolVal(self),
+		"mesh_address":   nullable(dep.MeshAddress(m)),
+		"public_address": nullable(public),
+		"behind_nat":     cty.BoolVal(behindNAT(m, public)),
+		"location":       cty.StringVal(m.Location),
+		"country":        cty.StringVal(m.Country),
+		"facts":          cty.ObjectVal(facts),
+		"disks":          cty.ObjectVal(disks),
+	})
+}
+
+// behindNAT tells whether a machine cannot be reached from the internet
+// at its public address: unknown, private, or behind a bastion (ssh_jump
+// says the machine is not reachable directly).
+func behindNAT(m *config.Machine, public string) bool {
+	return m.Jump != nil || mesh.BehindNAT(public)
+}
+
+// coordinate is what a service's coordinator adds to cluster.* for member
+// m, with the problems it finds in the service as a whole (reported by
+// the first member only, so that they are told once).
+func coordinate(dep *config.Deployment, s *config.Service, m *config.Machine) (map[string]cty.Value, hcl.Diagnostics) {
+	var extra map[string]cty.Value
+	var diags hcl.Diagnostics
+	switch s.Profile.Cluster {
+	case config.MeshCoordinator:
+		extra = meshValues(dep, s, m)
+	}
+	if s.Members[0].Machine != m {
+		diags = nil
+	}
+	return extra, diags
+}
+
+// meshValues are the mesh coordinator's cluster.*: the member's own
+// address and prefix length, its peers and whether its port is open to
+// the internet (package mesh decides all three).
+func meshValues(dep *config.Deployment, s *config.Service, m *config.Machine) map[string]cty.Value {
+	members := meshMembers(dep, s)
+	prefix := netip.MustParsePrefix(s.Params["cidr"].AsString())
+	var peers []cty.Value
+	for _, p := range mesh.Peers(m.Name, members) {
+		peers = append(peers, cty.ObjectVal(map[string]cty.Value{
+			"machine":    cty.StringVal(p.Name),
+			"public_key": cty.StringVal(p.PublicKey),
+			"allowed_ip": cty.StringVal(p.AllowedIP),
+			"endpoint":   nullable(p.Endpoint),
+			"keepalive":  cty.NumberIntVal(int64(p.Keepalive)),
+		}))
+	}
+	peerList := cty.ListValEmpty(peerType)
+	if len(peers) > 0 {
+		peerList = cty.ListVal(peers)
+	}
+	return map[string]cty.Value{
+		"address":       cty.StringVal(s.MeshAddresses[m.Name]),
+		"prefix_length": cty.NumberIntVal(int64(prefix.Bits())),
+		"peers":         peerList,
+		"listens":       cty.BoolVal(mesh.Listens(m.Name, members)),
+	}
+}
+
+var peerType = cty.Object(map[string]cty.Type{
+	"machine": cty.String, "public_key": cty.String, "allowed_ip": cty.String, "endpoint": cty.String, "keepalive": cty.Number,
+})
+
+// meshMembers are a mesh service's members as package mesh sees them. A
+// machine behind a bastion has no public address for its peers, whatever
+// its SSH address is.
+func meshMembers(dep *config.Deployment, s *config.Service) []mesh.Member {
+	port := 0
+	if v, ok := s.Params["port"]; ok && v.Type() == cty.Number && !v.IsNull() {
+		n, _ := v.AsBigFloat().Int64()
+		port = int(n)
+	}
+	var out []mesh.Member
+	for _, mem := range s.Members {
+		m := mem.Machine
+		addr, _ := netip.ParseAddr(s.MeshAddresses[m.Name])
+		public := dep.PublicAddress(m)
+		if m.Jump != nil {
+			public = ""
+		}
+		out = append(out, mesh.Member{Name: m.Name, Address: addr, Public: public, PublicKey: dep.Fact(m, s.Name, meshKeyFact), Port: port})
+	}
+	return out
+}
+
+// meshKeyFact is the fact a mesh profile collects: each member's
+// WireGuard public key.
+const meshKeyFact = "public_key"
+
+func nullable(s string) cty.Value {
+	if s == "" {
+		return cty.NullVal(cty.String)
+	}
+	return cty.StringVal(s)
+}
+
+func stringListVal(list []string) cty.Value {
+	if len(list) == 0 {
+		return cty.ListValEmpty(cty.String)
+	}
+	vals := make([]cty.Value, len(list))
+	for i, s := range list {
+		vals[i] = cty.StringVal(s)
+	}
+	return cty.ListVal(vals)
+}
+
+// sortedMachines returns the names of machines, sorted.
+func sortedMachines(members []*config.Member) []string {
+	out := make([]string, len(members))
+	for i, mem := range members {
+		out[i] = mem.Machine.Name
+	}
+	sort.Strings(out)
+	return out
+}
+
+func serviceRange(s *config.Service) hcl.Range {
+	for _, attr := range []string{"roles", "machines", "machine"} {
+		if r, ok := s.Ranges[attr]; ok {
+			return r
+		}
+	}
+	return s.DeclRange
+}

@@ -1,0 +1,237 @@
+package generator
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/freecloud/freecloud/generator/config"
+	"github.com/freecloud/freecloud/generator/nix/nixtest"
+	"github.com/freecloud/freecloud/profiles"
+)
+
+// meshDeployment is ten machines in one mesh: seven at Hetzner and three
+// in an office behind NAT (private addresses), with n3 reached through a
+// bastion.
+func meshDeployment(machines []string) string {
+	var b strings.Builder
+	b.WriteString(`deployment "acme" {}
+provider "hetzner" "eu" {}
+provider "baremetal" "office" {}
+`)
+	locations := []string{"fsn1", "nbg1", "hel1"}
+	var refs []string
+	for i, name := range machines {
+		refs = append(refs, "machine."+name)
+		if strings.HasPrefix(name, "n") {
+			jump := ""
+			if name == "n3" {
+				jump = `ssh_jump = "bastion.acme.example"`
+			}
+			fmt.Fprintf(&b, "machine %q {\n  provider = provider.baremetal.office\n  address = \"192.168.1.%d\"\n  country = \"DE\"\n  %s\n}\n", name, 10+i, jump)
+			continue
+		}
+		fmt.Fprintf(&b, "machine %q {\n  provider = provider.hetzner.eu\n  location = %q\n  size = \"cx32\"\n}\n", name, locations[i%3])
+	}
+	fmt.Fprintf(&b, "service \"office\" {\n  profile = \"wireguard-mesh\"\n  machines = [%s]\n  with = { cidr = \"10.77.0.0/24\" }\n}\n", strings.Join(refs, ", "))
+	return b.String()
+}
+
+var tenMachines = []string{"w1", "w2", "w3", "w4", "w5", "w6", "w7", "n1", "n2", "n3"}
+
+// wgKey is a stand-in WireGuard public key of a machine: 32 bytes, base64.
+func wgKey(machine string) string {
+	sum := sha256.Sum256([]byte(machine))
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// meshFacts is what state holds after the first apply: every key
+// collected, the cloud machines' public addresses recorded.
+func meshFacts(machines []string, previous map[string]string) config.Facts {
+	f := config.Facts{MeshAddresses: previous, PublicAddresses: map[string]string{}, Collected: map[string]map[string]string{}}
+	for i, m := range machines {
+		f.Collected[m] = map[string]string{profiles.FactKey("office", "public_key"): wgKey(m)}
+		if strings.HasPrefix(m, "w") {
+			f.PublicAddresses[m] = fmt.Sprintf("203.0.113.%d", i+1)
+		}
+	}
+	return f
+}
+
+func loadBuiltin(t *testing.T, src string, facts config.Facts) (*config.Deployment, *profiles.Catalogue) {
+	t.Helper()
+	cat, diags := profiles.Builtin()
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	dir := deploymentDir(t, map[string]string{"main.fc.hcl": src})
+	dep, _, diags := config.Load(dir, config.Options{Catalogue: cat, Facts: facts})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	return dep, cat
+}
+
+type wgInterface struct {
+	IPs        []string `json:"ips"`
+	ListenPort int      `json:"listenPort"`
+	Peers      []struct {
+		Name                string   `json:"name"`
+		PublicKey           string   `json:"publicKey"`
+		AllowedIPs          []string `json:"allowedIPs"`
+		Endpoint            string   `json:"endpoint"`
+		PersistentKeepalive int      `json:"persistentKeepalive"`
+	} `json:"peers"`
+}
+
+type hostNetworking struct {
+	Wireguard struct {
+		Interfaces map[string]wgInterface `json:"interfaces"`
+	} `json:"wireguard"`
+	Firewall struct {
+		AllowedUDPPorts []int `json:"allowedUDPPorts"`
+	} `json:"firewall"`
+}
+
+// evalNetworking evaluates the networking options a generated
+// configuration.nix sets, with the real Nix evaluator.
+func evalNetworking(t *testing.T, dir, machine string) hostNetworking {
+	t.Helper()
+	expr := fmt.Sprintf(`(import %s { config = {}; lib = {}; pkgs = {}; }).networking`, filepath.Join(dir, "hosts", machine, "configuration.nix"))
+	file := filepath.Join(t.TempDir(), "eval.nix")
+	if err := os.WriteFile(file, []byte(expr), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out hostNetworking
+	if err := json.Unmarshal(nixtest.EvalJSON(t, file), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A ten-machine mesh parses, and each host's WireGuard interface lists
+// every other member with its key and address, an endpoint only for the
+// members reachable from the internet, and keepalives only from the
+// members behind NAT; only the public members open the port.
+func TestTenNodeMesh(t *testing.T) {
+	nixtest.Require(t)
+	dep, cat := loadBuiltin(t, meshDeployment(tenMachines), meshFacts(tenMachines, nil))
+	tree, diags := Generate(dep, cat)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	dir := t.TempDir()
+	if err := Write(dir, tree); err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, p := range tree.Paths() {
+		if strings.HasSuffix(p, ".nix") {
+			files = append(files, p)
+		}
+	}
+	nixtest.ParseFiles(t, dir, files...)
+
+	addresses := dep.Services[0].MeshAddresses
+	seen := map[string]bool{}
+	for _, a := range addresses {
+		if seen[a] || !strings.HasPrefix(a, "10.77.0.") {
+			t.Fatalf("mesh addresses not unique in the cidr: %v", addresses)
+		}
+		seen[a] = true
+	}
+	for _, self := range tenMachines {
+		natted := strings.HasPrefix(self, "n")
+		net := evalNetworking(t, dir, self)
+		wg, ok := net.Wireguard.Interfaces["wg-mesh"]
+		if !ok {
+			t.Fatalf("%s: no wg-mesh interface: %+v", self, net)
+		}
+		if len(wg.IPs) != 1 || wg.IPs[0] != addresses[self]+"/24" || wg.ListenPort != 51820 {
+			t.Errorf("%s: ips %v port %d, want %s/24 on 51820", self, wg.IPs, wg.ListenPort, addresses[self])
+		}
+		var names []string
+		for _, p := range wg.Peers {
+			names = append(names, p.Name)
+			if p.PublicKey != wgKey(p.Name) || len(p.AllowedIPs) != 1 || p.AllowedIPs[0] != addresses[p.Name]+"/32" {
+				t.Errorf("%s: peer %s has key %s and allowed IPs %v", self, p.Name, p.PublicKey, p.AllowedIPs)
+			}
+			public := strings.HasPrefix(p.Name, "w")
+			if public != (p.Endpoint != "") || public && !strings.HasPrefix(p.Endpoint, "203.0.113.") {
+				t.Errorf("%s: peer %s has endpoint %q", self, p.Name, p.Endpoint)
+			}
+			if want := map[bool]int{true: 25, false: 0}[natted && public]; p.PersistentKeepalive != want {
+				t.Errorf("%s: peer %s keepalive %d, want %d", self, p.Name, p.PersistentKeepalive, want)
+			}
+		}
+		sort.Strings(names)
+		var others []string
+		for _, m := range tenMachines {
+			if m != self {
+				others = append(others, m)
+			}
+		}
+		sort.Strings(others)
+		if strings.Join(names, " ") != strings.Join(others, " ") {
+			t.Errorf("%s: peers %v, want %v", self, names, others)
+		}
+		opens := false
+		for _, port := range net.Firewall.AllowedUDPPorts {
+			opens = opens || port == 51820
+		}
+		if opens == natted {
+			t.Errorf("%s: opens the WireGuard port: %v", self, opens)
+		}
+	}
+}
+
+// Before any key is collected (the first deploy), the hosts get their
+// interface and no peers; the addresses are the same as after.
+func TestMeshBeforeKeys(t *testing.T) {
+	dep, cat := loadBuiltin(t, meshDeployment(tenMachines), config.Facts{})
+	tree, diags := Generate(dep, cat)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	conf := string(tree["hosts/w1/configuration.nix"])
+	if !strings.Contains(conf, "peers = [ ];") {
+		t.Errorf("w1 has peers before any key is known:\n%s", conf)
+	}
+	later, _ := loadBuiltin(t, meshDeployment(tenMachines), meshFacts(tenMachines, nil))
+	for m, a := range dep.Services[0].MeshAddresses {
+		if later.Services[0].MeshAddresses[m] != a {
+			t.Errorf("%s: address %s before the keys, %s after", m, a, later.Services[0].MeshAddresses[m])
+		}
+	}
+}
+
+// With the addresses state recorded, removing a machine and adding
+// another moves no one else; machine.<name>.mesh_address reads them.
+func TestMeshAddressesStable(t *testing.T) {
+	dep, _ := loadBuiltin(t, meshDeployment(tenMachines), config.Facts{})
+	recorded := dep.Services[0].MeshAddresses
+
+	changed := append([]string{"x9"}, tenMachines[1:]...) // w1 leaves, x9 joins
+	src := meshDeployment(changed) + `
+output "n1_mesh" { value = machine.n1.mesh_address }
+`
+	after, _ := loadBuiltin(t, src, config.Facts{MeshAddresses: recorded})
+	got := after.Services[0].MeshAddresses
+	for _, m := range tenMachines[1:] {
+		if got[m] != recorded[m] {
+			t.Errorf("%s moved from %s to %s", m, recorded[m], got[m])
+		}
+	}
+	if got["x9"] == "" || got["x9"] == got["n1"] {
+		t.Errorf("x9 got %q", got["x9"])
+	}
+	if out := after.Outputs[0].Value.AsString(); out != recorded["n1"] {
+		t.Errorf("machine.n1.mesh_address = %q, want %q", out, recorded["n1"])
+	}
+}
