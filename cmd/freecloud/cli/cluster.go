@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 
 	"github.com/freecloud/freecloud/deploy"
@@ -204,5 +203,5 @@ func (s *session) readFacts(ctx context.Context, auth *sshx.Auth, m *config.Mach
 		return nil, err
 	}
 	defer conn.Close()
-	return deploy.ReadFacts(ctx, conn, os.Getenv(DeployRootEnv), facts)
+	return deploy.ReadFacts(ctx, conn, deployRoot(m.Name), facts)
 }

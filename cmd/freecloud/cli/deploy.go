@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,7 +21,23 @@ import (
 
 // DeployRootEnv relocates every host path a deploy touches, for the
 // stand-in hosts of tests (tests/sshhost); it is left unset on real hosts.
+// It is one directory for every machine, or, for several stand-in hosts,
+// machine=dir pairs separated by commas.
 const DeployRootEnv = "FREECLOUD_DEPLOY_ROOT"
+
+// deployRoot is the root of a machine's host paths: "" on real hosts.
+func deployRoot(machine string) string {
+	v := os.Getenv(DeployRootEnv)
+	if !strings.Contains(v, "=") {
+		return v
+	}
+	for _, pair := range strings.Split(v, ",") {
+		if m, dir, _ := strings.Cut(pair, "="); m == machine {
+			return dir
+		}
+	}
+	return ""
+}
 
 // machines are the hosts plan may install or deploy, with their
 // configuration hash and, when inspected, what they said over SSH. None
@@ -87,7 +104,7 @@ func (s *session) deployHosts(ctx context.Context, w io.Writer, deploys []*plan.
 		job := deploy.Job{
 			Target:  t,
 			Tree:    s.tree,
-			Options: deploy.Options{Root: os.Getenv(DeployRootEnv), Checks: checks, BuildOn: ho.buildOn, Disks: dataDisks(m, actual)},
+			Options: deploy.Options{Root: deployRoot(m.Name), Checks: checks, BuildOn: ho.buildOn, Disks: dataDisks(m, actual)},
 		}
 		if d.Install {
 			job.Install = &deploy.InstallOptions{Installer: ho.installer}

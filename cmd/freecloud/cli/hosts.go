@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -217,7 +216,7 @@ func (s *session) inspect(ctx context.Context, auth *sshx.Auth, m *config.Machin
 		return inspection{unreachable: bareError(err)}
 	}
 	defer conn.Close()
-	st, err := deploy.Inspect(ctx, conn, os.Getenv(DeployRootEnv))
+	st, err := deploy.Inspect(ctx, conn, deployRoot(m.Name))
 	if err != nil {
 		return inspection{unreachable: bareError(err)}
 	}

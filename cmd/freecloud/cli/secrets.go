@@ -499,7 +499,7 @@ password set once at setup) may need that changed too.`,
 				if err != nil {
 					return err
 				}
-				rot, err := deploy.RotateSecret(ctx, conn, os.Getenv(DeployRootEnv), sec.Service, sec.Name, sec.Consumers)
+				rot, err := deploy.RotateSecret(ctx, conn, deployRoot(m.Name), sec.Service, sec.Name, sec.Consumers)
 				conn.Close()
 				if err != nil {
 					return err
