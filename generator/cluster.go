@@ -21,6 +21,11 @@ func clusterValue(dep *config.Deployment, s *config.Service, m *config.Machine) 
 		members[i] = memberValue(dep, s, mem, mem.Machine == m)
 	}
 	attrs := map[string]cty.Value{"members": cty.ListVal(members)}
+	for i, mem := range s.Members {
+		if mem.Machine == m {
+			attrs["self"] = members[i]
+		}
+	}
 	extra, diags := coordinate(dep, s, m)
 	for k, v := range extra {
 		attrs[k] = v
@@ -74,6 +79,10 @@ func coordinate(dep *config.Deployment, s *config.Service, m *config.Machine) (m
 	switch s.Profile.Cluster {
 	case config.MeshCoordinator:
 		extra = meshValues(dep, s, m)
+	case GarageCoordinator:
+		extra, diags = garageValues(dep, s, m)
+	case ZpoolCoordinator:
+		extra, diags = zpoolValues(dep, s, m)
 	}
 	if s.Members[0].Machine != m {
 		diags = nil

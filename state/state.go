@@ -42,6 +42,10 @@ type State struct {
 	// Pools are the ZFS pools apply created. A pool recorded here is only
 	// ever imported, never created again, even when it cannot be found.
 	Pools []*Pool `json:"pools,omitempty"`
+	// Layouts are, by service, the digest of the Garage layout apply
+	// last applied (generator.LayoutDigest): a plan shows a layout step
+	// while the declared one differs.
+	Layouts map[string]string `json:"layouts,omitempty"`
 }
 
 // A Volume is one iSCSI volume of a consumer's pool on a provider.

@@ -236,6 +236,19 @@ func deploymentFor(p *profiles.Profile, cat *profiles.Catalogue) []byte {
 		return hcl.Traversal{hcl.TraverseRoot{Name: "machine"}, hcl.TraverseAttr{Name: name}}
 	}
 	service := func(name string, q *profiles.Profile) {
+		if !q.Spans() && len(machines) > 1 {
+			// A requirement of a profile on several machines is
+			// needed on each of them.
+			for _, m := range machines {
+				s := body.AppendNewBlock("service", []string{name + "-" + m}).Body()
+				s.SetAttributeValue("profile", cty.StringVal(q.Name))
+				s.SetAttributeTraversal("machine", machineRef(m))
+				if q.Example != cty.NilVal && !q.Example.IsNull() && q.Example.LengthInt() > 0 {
+					s.SetAttributeValue("with", q.Example)
+				}
+			}
+			return
+		}
 		s := body.AppendNewBlock("service", []string{name}).Body()
 		s.SetAttributeValue("profile", cty.StringVal(q.Name))
 		if !q.Spans() {

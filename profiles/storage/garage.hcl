@@ -1,22 +1,34 @@
-# Garage: lightweight S3-compatible object storage, designed for
-# geo-distributed clusters of small machines; here one node.
+# Garage: S3-compatible object storage made for geo-distributed clusters
+# of small machines. Each node of the role keeps a share of the objects on
+# the disk it contributes; Garage keeps `replication` copies of every
+# object in different zones, so a zone may fail as a whole.
 #
-# The RPC secret and the admin API token are generated and reach Garage
-# through systemd credentials (it runs as a dynamic user, so it could not
-# read root-owned files; Garage also refuses secret files others can read).
+# The nodes talk RPC over the WireGuard mesh only (their mesh address,
+# port 3901, opened on the mesh interface alone). The RPC secret is shared:
+# freecloud makes it once, in memory, and seals it to every node's host
+# key. Each host publishes its node id, which apply collects like a mesh
+# key: the nodes find each other through bootstrap_peers, and apply
+# assigns every node its zone and capacity (`garage layout assign`) and
+# applies the layout. A layout with fewer zones than copies is refused.
 #
-# After the first deploy, give the node its storage role once, on the host:
-#   garage layout assign -z dc1 -c 100G $(garage node id -q | cut -d@ -f1)
-#   garage layout apply --version 1
-# then create keys and buckets with `garage key create` / `garage bucket create`.
+# The zone of a node is its location (Hetzner fsn1, an AWS region…), or
+# for bare metal its provider block (one site), unless zones says
+# otherwise; its capacity is the size of its disk named by `disk`, unless
+# capacity_gb says otherwise.
 profile "garage" {
-  summary  = "Garage S3-compatible object storage (single node)"
+  summary  = "Garage S3-compatible object storage replicated across machines"
   category = "storage"
   module   = "services.garage"
   source   = "nixos/modules/services/web-servers/garage.nix"
   upstream = "https://garagehq.deuxfleurs.fr"
   license  = "AGPL-3.0-only"
   maturity = "beta"
+  cluster  = "garage"
+
+  role "node" {
+    summary = "A storage node: keeps a share of the objects on its disk"
+    default = true
+  }
 
   param "domain" {
     type        = string
@@ -31,22 +43,55 @@ profile "garage" {
     default     = 3900
     description = "Local port of the S3 API behind the reverse proxy."
   }
+  param "replication" {
+    type        = number
+    default     = 3
+    description = "Copies Garage keeps of every object, each in another zone. It cannot be changed once the cluster holds data."
+    validation {
+      condition     = contains([1, 2, 3, 4, 5, 6, 7], param.replication)
+      error_message = "replication is a whole number of copies from 1 to 7; 3 is usual."
+    }
+  }
+  param "disk" {
+    type        = string
+    default     = "garage"
+    description = "Name of each node's data disk that holds the objects; its size is the node's capacity."
+  }
+  param "zones" {
+    type        = map(string)
+    default     = {}
+    description = "Zone of a node by machine name, when its location is not the right failure domain, e.g. { nas1 = \"office\" }."
+  }
+  param "capacity_gb" {
+    type        = map(number)
+    default     = {}
+    description = "Capacity of a node in GB by machine name, instead of its disk's size."
+  }
+  param "interface" {
+    type        = string
+    default     = "wg-mesh"
+    description = "The mesh interface the nodes' RPC port is opened on."
+  }
 
   secret "rpc_secret" {
     generate    = "hex" # 32 random bytes as 64 hex digits, the format Garage requires
+    shared      = true
     before      = ["garage.service"]
     description = "Secret shared by the nodes of the Garage cluster"
   }
   secret "admin_token" {
     generate    = "base64"
     before      = ["garage.service"]
-    description = "Bearer token of the Garage admin API (127.0.0.1:3903)"
+    description = "Bearer token of this node's admin API (127.0.0.1:3903)"
   }
 
-  # DynamicUser: systemd keeps the StateDirectory under /var/lib/private.
-  # Data blocks in data/, the metadata database in meta/.
+  # The node's id, for the other nodes' bootstrap_peers and the layout.
+  collect "node_id" {
+    pattern = "^[0-9a-f]{64}$"
+  }
+
   state {
-    paths = ["/var/lib/private/garage"]
+    paths = ["/var/lib/garage"]
   }
 
   expose "s3" {
@@ -68,11 +113,14 @@ profile "garage" {
       # migration steps first.
       package = nix("pkgs.garage_2")
       settings = {
-        replication_factor = 1
+        replication_factor = param.replication
         db_engine          = "lmdb"
-        rpc_bind_addr      = "127.0.0.1:3901"
-        rpc_public_addr    = "127.0.0.1:3901"
+        data_dir           = "${try([for m in cluster.members : m.disks[param.disk].mount if m.self][0], "/var/lib/garage")}/garage-data"
+        rpc_bind_addr      = "${cluster.self.mesh_address}:3901"
+        rpc_public_addr    = "${cluster.self.mesh_address}:3901"
         rpc_secret_file    = "/run/credentials/garage.service/rpc_secret"
+        bootstrap_peers = [for m in cluster.members : "${m.facts.node_id}@${m.mesh_address}:3901"
+        if !m.self && m.facts.node_id != null && m.mesh_address != null]
         s3_api = {
           s3_region     = "garage"
           api_bind_addr = "127.0.0.1:${param.port}"
@@ -83,13 +131,47 @@ profile "garage" {
         }
       }
     }
+    # A fixed user instead of the module's DynamicUser: the data lives on
+    # the contributed disk, whose directory the service must own.
+    "users.users.garage" = {
+      isSystemUser = true
+      group        = "garage"
+    }
+    "users.groups.garage" = {}
+    "systemd.tmpfiles.rules" = [
+      "d ${try([for m in cluster.members : m.disks[param.disk].mount if m.self][0], "/var/lib/garage")}/garage-data 0700 garage garage -",
+    ]
     "systemd.services.garage" = {
       serviceConfig = {
+        DynamicUser = false
+        User        = "garage"
+        Group       = "garage"
         LoadCredential = [
           "rpc_secret:${secret.rpc_secret}",
           "admin_token:${secret.admin_token}",
         ]
       }
+    }
+    # The node id, published for freecloud (garage node id reads the node
+    # key locally, from metadata_dir).
+    "systemd.services.freecloud-fact-${service.name}-node-id" = {
+      description = "Publish the Garage node id of ${service.name} for freecloud"
+      wantedBy    = ["multi-user.target"]
+      requires    = ["garage.service"]
+      after       = ["garage.service"]
+      path        = [nix("pkgs.garage_2"), nix("pkgs.coreutils")]
+      serviceConfig = {
+        Type            = "oneshot"
+        RemainAfterExit = true
+      }
+      script = <<-EOT
+        mkdir -p ${service.facts_dir}
+        garage -c /etc/garage.toml node id -q | cut -d@ -f1 > ${service.facts_dir}/node_id.tmp
+        mv ${service.facts_dir}/node_id.tmp ${service.facts_dir}/node_id
+        EOT
+    }
+    "networking.firewall.interfaces" = {
+      (param.interface) = { allowedTCPPorts = [3901] }
     }
     # nginx accepts 10 MiB request bodies by default; S3 uploads are larger.
     "services.nginx.virtualHosts" = {

@@ -7,7 +7,7 @@
 // OpenSSH's host key negotiation, exec requests through the login shell,
 // signals, exit statuses and stderr. The fakes (nixos-rebuild,
 // switch-to-configuration, nix-env, systemctl, systemd-run, journalctl,
-// curl, nixos-version, kexec, nixos-install, blkid, mkfs.ext4) are small
+// curl, nixos-version, kexec, nixos-install, blkid, mkfs.ext4, garage) are small
 // shell scripts that record every call and keep a miniature /nix,
 // /run/current-system and data disks in the temporary root, so that a
 // switch and a rollback change what the host runs and a format what its

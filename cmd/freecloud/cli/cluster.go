@@ -2,12 +2,14 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
 
 	"github.com/freecloud/freecloud/deploy"
 	"github.com/freecloud/freecloud/deploy/sshx"
+	"github.com/freecloud/freecloud/generator"
 	"github.com/freecloud/freecloud/generator/config"
 	"github.com/freecloud/freecloud/plan"
 	"github.com/freecloud/freecloud/providers"
@@ -40,6 +42,24 @@ func (s *session) clusterSteps(actual map[string][]*providers.Resource) []plan.C
 		if addr := s.address(m, actual); addr != "" && (h == nil || h.PublicAddress != addr) {
 			steps = append(steps, plan.ClusterStep{Service: service, Machine: m.Name, Action: "record", Detail: "public address " + addr})
 		}
+	}
+	for _, svc := range s.dep.Services {
+		if svc.Profile.Cluster != generator.GarageCoordinator {
+			continue
+		}
+		nodes, replication, _ := generator.GarageNodes(s.dep, svc)
+		digest := generator.LayoutDigest(nodes, replication)
+		if s.state != nil && s.state.Layouts[svc.Name] == digest {
+			continue
+		}
+		withID := 0
+		for _, n := range nodes {
+			if n.ID != "" {
+				withID++
+			}
+		}
+		steps = append(steps, plan.ClusterStep{Service: svc.Name, Action: "layout",
+			Detail: fmt.Sprintf("apply the Garage layout: %d of %d nodes known, %d copies of every object", withID, len(nodes), replication)})
 	}
 	return steps
 }
@@ -75,7 +95,7 @@ func (s *session) converge(ctx context.Context, w io.Writer, actual map[string][
 			return err
 		}
 		if !changed && !collected {
-			return nil
+			return s.applyLayouts(ctx, w, actual)
 		}
 		if round == convergeRounds {
 			return fmt.Errorf("the hosts' facts still change after %d rounds of deploys; run apply again, and look at the units that publish them (%s)", round, "/var/lib/freecloud/facts")
@@ -96,7 +116,7 @@ func (s *session) converge(ctx context.Context, w io.Writer, actual map[string][
 			}
 		}
 		if len(redeploy) == 0 {
-			return nil
+			return s.applyLayouts(ctx, w, actual)
 		}
 		names := make([]string, len(redeploy))
 		for i, d := range redeploy {
@@ -204,4 +224,62 @@ func (s *session) readFacts(ctx context.Context, auth *sshx.Auth, m *config.Mach
 	}
 	defer conn.Close()
 	return deploy.ReadFacts(ctx, conn, deployRoot(m.Name), facts)
+}
+
+// applyLayouts brings the layout of every garage service to the declared
+// one, on its first node that has joined, and records it in state.
+func (s *session) applyLayouts(ctx context.Context, w io.Writer, actual map[string][]*providers.Resource) error {
+	auth := sshx.DefaultAuth()
+	defer auth.Close()
+	for _, svc := range s.dep.Services {
+		if svc.Profile.Cluster != generator.GarageCoordinator {
+			continue
+		}
+		nodes, replication, diags := generator.GarageNodes(s.dep, svc)
+		if diags.HasErrors() {
+			return fmt.Errorf("service %s: %s", svc.Name, diags.Error())
+		}
+		digest := generator.LayoutDigest(nodes, replication)
+		if s.state.Layouts[svc.Name] == digest {
+			continue
+		}
+		var on *config.Machine
+		for _, n := range nodes {
+			if n.ID != "" {
+				on = s.dep.Machine(n.Machine)
+				break
+			}
+		}
+		if on == nil {
+			fmt.Fprintf(w, "service.%s: no node has published its id yet; the layout waits for a later apply\n", svc.Name)
+			continue
+		}
+		conn, err := s.dialDeployed(ctx, auth, on, actual)
+		if err != nil {
+			return err
+		}
+		p, err := deploy.GarageLayout(ctx, conn, nodes, replication)
+		conn.Close()
+		if errors.Is(err, deploy.ErrLayoutWaits) {
+			fmt.Fprintf(w, "service.%s: %v; nothing applied\n", svc.Name, err)
+			continue
+		}
+		for _, line := range p.Describe() {
+			fmt.Fprintf(w, "service.%s: %s\n", svc.Name, line)
+		}
+		if err != nil {
+			return fmt.Errorf("service.%s: the Garage layout: %w", svc.Name, err)
+		}
+		if len(p.Waiting) > 0 {
+			continue // not all nodes are in: the layout step stays planned
+		}
+		if s.state.Layouts == nil {
+			s.state.Layouts = map[string]string{}
+		}
+		s.state.Layouts[svc.Name] = digest
+		if err := s.store.Write(s.state); err != nil {
+			return err
+		}
+	}
+	return nil
 }
