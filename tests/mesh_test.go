@@ -209,6 +209,10 @@ service "s3" {
 		}
 	}
 
+	out, code = run("storage", "status")
+	op.expect(out, code, 0, "service.s3 (garage)", "3 copies of every object; layout applied as declared",
+		"nas3         zone c            1000 GB  node "+hosts["nas3"].GarageNodeID()[:16])
+
 	out, code = run("apply", "--auto-approve")
 	op.expect(out, code, 0, "No changes.")
 	if v, _ := os.ReadFile(filepath.Join(cluster.Dir, "version")); strings.TrimSpace(string(v)) != "1" {

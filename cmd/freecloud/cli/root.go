@@ -51,6 +51,7 @@ live, and the services they run — into a reproducible NixOS flake.`,
 		newStateCommand(g),
 		newSecretsCommand(g),
 		newReportCommand(g),
+		newStorageCommand(g),
 		newForceUnlockCommand(g),
 		newVersionCommand(),
 	)
