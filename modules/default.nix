@@ -8,5 +8,6 @@
     ./web.nix
     ./databases.nix
     ./backup.nix
+    ./zpool.nix
   ];
 }
