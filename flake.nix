@@ -131,6 +131,7 @@
           web = ./modules/web.nix;
           databases = ./modules/databases.nix;
           backup = ./modules/backup.nix;
+          zpool = ./modules/zpool.nix;
           hardware-aws = ./modules/hardware/aws.nix;
           hardware-baremetal = withDisko ./modules/hardware/baremetal.nix;
           hardware-hetzner = withDisko ./modules/hardware/hetzner.nix;
