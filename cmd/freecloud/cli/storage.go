@@ -14,6 +14,8 @@ func newStorageCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "storage",
 		Short: "Peer storage: contributions, entitlements, placement",
+		Example: `  freecloud storage status
+  freecloud storage status --format json`,
 	}
 	var vars []config.VarArg
 	var format string
@@ -25,6 +27,8 @@ machine contributes, each consumer's entitlement and the placement of its
 volumes, what apply has laid out or created, and the pools degraded by a
 lost provider with their replacements. It works offline, from the
 deployment and its state.`,
+		Example: `  freecloud storage status
+  freecloud -C mycloud storage status --format json | jq '.services[].pools'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			b, ok := g.build(cmd.ErrOrStderr(), vars)
