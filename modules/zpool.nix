@@ -5,24 +5,33 @@
 # exports what to whom; this module only makes a host do its part.
 #
 # Provider (freecloud.zpool.provider): the machine's raw data disk holds a
-# local ZFS pool of volumes (zvols). freecloud's apply creates that pool on
-# the disk once; the host only imports it (boot.zfs.extraPools). At every
-# start freecloud-zvols.service makes sure each listed volume exists with
-# at least its size, then the kernel's LIO target (services.target,
-# iscsi-target.service) exports each one as its own iSCSI target with one
-# LUN, on the mesh address only, to exactly one initiator.
+# local ZFS pool of volumes (zvols). freecloud-zvols.service imports it
+# and makes sure each listed volume exists with at least its size; then
+# the kernel's LIO target (services.target, iscsi-target.service) exports
+# each one as its own iSCSI target with one LUN, on the mesh address only,
+# to exactly one initiator.
 #
 # Consumer (freecloud.zpool.consumer): open-iscsi logs into the eight
 # targets (freecloud-iscsi-login.service), then freecloud-zpool-import
-# imports the pool. The pool is created by freecloud's apply, never by the
-# host: the host only imports it, and while it does not exist yet the
-# import unit says so and succeeds, so a first deploy is not rolled back.
+# imports the pool, and exports it when stopped, before the sessions are
+# logged out.
 #
-# The consumer does not use boot.zfs.extraPools: NixOS orders its
-# zfs-import-<pool>.service before zfs-import.target, which comes before
-# local-fs.target, and the iSCSI login needs the network, which comes after
-# local-fs.target: an ordering cycle. Its own unit imports the pool after
-# the login and exports it when stopped, before the sessions are logged out.
+# Both pools are created by freecloud's apply, never by the host: the host
+# only imports them. Until a pool has been imported here once (a marker,
+# /var/lib/freecloud/zpool/<pool>.imported), its absence is expected: the
+# units say so and succeed, so that the first deploy, which runs before
+# apply can create anything (the ZFS module arrives with it), is not
+# rolled back as degraded. Afterwards a pool that cannot be imported fails
+# its unit. After creating a pool, apply starts the units again:
+# `systemctl restart freecloud-zvols.service iscsi-target.service` on a
+# provider, `systemctl start freecloud-iscsi-relogin.service` then
+# `systemctl restart freecloud-zpool-import.service` on a consumer.
+#
+# Neither pool is in boot.zfs.extraPools. NixOS's zfs-import-<pool>.service
+# fails while the pool does not exist (the first deploy again), and for
+# the consumer it would be a cycle: it is ordered before zfs-import.target,
+# hence before local-fs.target, while the iSCSI login needs the network,
+# which comes after local-fs.target.
 #
 # No CHAP: the mesh authenticates machines (WireGuard keys), the portal
 # listens on the mesh address only, the firewall opens 3260 on the mesh
@@ -36,7 +45,7 @@
 # a switch must never take a mounted pool away.
 #
 # Checked against nixpkgs 4aa6836a648ca76c68866decf0c8965e36ec2a3b:
-# boot.zfs.extraPools and zfs-import-<pool>.service in
+# boot.zfs.extraPools and zfs-import-<pool>.service (not used, see above) in
 # nixos/modules/tasks/filesystems/zfs.nix; boot.supportedFilesystems
 # (attrsOf bool, a list coerces) in nixos/modules/tasks/filesystems.nix;
 # networking.hostId (nullOr str) in nixos/modules/tasks/network-interfaces.nix;
@@ -219,6 +228,15 @@ let
   # from the host name keeps it stable across reinstalls.
   hostIdOf = name: builtins.substring 0 8 (builtins.hashString "sha256" name);
 
+  # Written when a pool is found imported: from then on, a pool that
+  # cannot be imported is an error rather than one apply has yet to create.
+  markerDir = "/var/lib/freecloud/zpool";
+  markerOf = pool: "${markerDir}/${pool}.imported";
+  markPool = pool: ''
+    mkdir -p ${markerDir}
+    touch ${lib.escapeShellArg (markerOf pool)}
+  '';
+
   ##### Provider
 
   provider = cfg.provider;
@@ -232,10 +250,19 @@ let
     in
     script "freecloud-zvols" [ zfs pkgs.coreutils ] ''
       pool=${lib.escapeShellArg providerPool}
-      if ! zfs list -H -o name "$pool" >/dev/null 2>&1; then
-        echo "freecloud-zvols: pool $pool is not imported (see zfs-import-$pool.service); freecloud apply creates it on this machine's raw disk" >&2
-        exit 1
+      if ! zpool list -H -o name "$pool" >/dev/null 2>&1; then
+        # -N: the pool holds volumes only.
+        if ! out=$(zpool import -N "$pool" 2>&1); then
+          if [ -e ${lib.escapeShellArg (markerOf providerPool)} ]; then
+            echo "freecloud-zvols: cannot import pool $pool, which this machine imported before: $out (is its disk there? 'zpool import' lists the pools it sees)" >&2
+            exit 1
+          fi
+          echo "pool $pool is not there yet ($out): freecloud apply creates it on this machine's raw disk"
+          exit 0
+        fi
+        echo "imported pool $pool"
       fi
+      ${markPool providerPool}
       failed=0
       # ensure <name> <bytes> <GB>: the volume exists with at least <bytes>.
       ensure() {
@@ -398,6 +425,10 @@ let
             ''
           else
             ''
+              if [ "''${#missing[@]}" -gt ${toString parity} ] && [ ! -e ${lib.escapeShellArg (markerOf consumer.pool)} ]; then
+                echo "pool $pool: ''${#missing[@]} of ${toString width} volumes are missing, and the pool was never imported here: taken as not made yet (freecloud apply makes it once all ${toString width} are attached)"
+                exit 0
+              fi
               if [ "''${#missing[@]}" -gt ${toString parity} ]; then
                 echo "freecloud-iscsi-login: pool $pool: ''${#missing[@]} of ${toString width} volumes are missing and RAIDZ3 survives ${toString parity}; it is not imported" >&2
                 exit 1
@@ -454,11 +485,16 @@ let
         pool=${lib.escapeShellArg consumer.pool}
         if zpool list -H -o name "$pool" >/dev/null 2>&1; then
           echo "pool $pool is imported"
+          ${markPool consumer.pool}
           exit 0
         fi
         # zpool import without a name lists the importable pools; it fails
         # when there is none.
         if ! { zpool import -d /dev/disk/by-path 2>/dev/null || true; } | awk -v p="$pool" '$1 == "pool:" && $2 == p { found = 1 } END { exit !found }'; then
+          if [ -e ${lib.escapeShellArg (markerOf consumer.pool)} ]; then
+            echo "freecloud-zpool-import: pool $pool, imported here before, is not on the attached volumes (iscsiadm -m session; zpool import -d /dev/disk/by-path)" >&2
+            exit 1
+          fi
           echo "pool $pool is not on the volumes yet: freecloud apply creates it once all ${toString width} are attached"
           exit 0
         fi
@@ -468,6 +504,7 @@ let
           exit 1
         fi
         echo "imported pool $pool"
+        ${markPool consumer.pool}
       '';
 
   exportScript = script "freecloud-zpool-export" [ zfs pkgs.coreutils ] ''
@@ -497,12 +534,9 @@ let
       }
     ];
 
-    boot.zfs.extraPools = [ providerPool ];
-
     systemd.services.freecloud-zvols = {
       description = "freecloud: volumes lent to the pool's consumers";
-      after = [ "zfs-import-${providerPool}.service" ];
-      requires = [ "zfs-import-${providerPool}.service" ];
+      after = [ "systemd-modules-load.service" ];
       # The target still starts when a volume could not be made: the
       # others are served, and the failed unit shows in systemctl --failed.
       before = [ "iscsi-target.service" ];

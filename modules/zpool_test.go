@@ -279,7 +279,9 @@ func TestZpoolProviderConfig(t *testing.T) {
 		t.Fatalf("assertions failed: %v", failed)
 	}
 
-	if !c.Boot.SupportedFilesystems["zfs"] || !reflect.DeepEqual(c.Boot.Zfs.ExtraPools, []string{"fcvols"}) {
+	// Imported by freecloud-zvols, which tolerates a pool apply has yet to
+	// create; NixOS's import unit would fail the first deploy.
+	if !c.Boot.SupportedFilesystems["zfs"] || len(c.Boot.Zfs.ExtraPools) != 0 {
 		t.Errorf("boot: %+v", c.Boot)
 	}
 	sum := sha256.Sum256([]byte("web1"))
@@ -364,7 +366,7 @@ func TestZpoolProviderConfig(t *testing.T) {
 	}
 
 	zvols := c.unit(t, "freecloud-zvols")
-	if strings.Join(zvols.After, " ") != "zfs-import-fcvols.service" || strings.Join(zvols.Requires, " ") != "zfs-import-fcvols.service" ||
+	if strings.Join(zvols.After, " ") != "systemd-modules-load.service" || len(zvols.Requires) != 0 ||
 		strings.Join(zvols.Before, " ") != "iscsi-target.service" || !contains(zvols.WantedBy, "iscsi-target.service") {
 		t.Errorf("freecloud-zvols ordering: %+v", zvols)
 	}
@@ -490,8 +492,8 @@ func TestZpoolBothRoles(t *testing.T) {
 	for _, u := range []string{"freecloud-zvols", "freecloud-iscsi-login", "freecloud-zpool-import"} {
 		c.unit(t, u)
 	}
-	if !reflect.DeepEqual(c.Boot.Zfs.ExtraPools, []string{"fcvols"}) {
-		t.Errorf("extraPools %v: only the provider's local pool", c.Boot.Zfs.ExtraPools)
+	if len(c.Boot.Zfs.ExtraPools) != 0 || c.Networking.HostID == nil {
+		t.Errorf("extraPools %v, hostId %v", c.Boot.Zfs.ExtraPools, c.Networking.HostID)
 	}
 }
 
@@ -501,6 +503,7 @@ func TestZpoolBothRoles(t *testing.T) {
 //	zfs/<pool>/<name>         a volume holding its size in bytes (a
 //	                          directory: a file system dataset)
 //	zpool/available/<pool>    a pool the disks hold; zpool/imported/<pool>
+//	marks/<pool>.imported     /var/lib/freecloud/zpool's markers
 //	iscsi/nodes/<target>@<portal>, iscsi/sessions/<target>@<portal>
 //	dev/disk/by-path/...      the disks udev would make
 //
@@ -542,7 +545,7 @@ root="$SANDBOX/zpool"
 case "$1" in
 list) [ -e "$root/imported/$5" ] ;;
 import)
-  if [ $# -eq 3 ]; then
+  if [ "$2" = -d ] && [ $# -eq 3 ]; then
     found=0
     for p in "$root/available"/*; do
       [ -e "$p" ] || continue
@@ -552,8 +555,9 @@ import)
     if [ $found = 0 ]; then echo "no pools available to import" >&2; exit 1; fi
     exit 0
   fi
-  [ -e "$root/available/$4" ] || { echo "cannot import '$4': no such pool available" >&2; exit 1; }
-  touch "$root/imported/$4" ;;
+  pool="${!#}"
+  [ -e "$root/available/$pool" ] || { echo "cannot import '$pool': no such pool available" >&2; exit 1; }
+  touch "$root/imported/$pool" ;;
 export) rm "$root/imported/$2" ;;
 *) echo "fake zpool: unexpected $*" >&2; exit 2 ;;
 esac
@@ -593,7 +597,7 @@ func newZpoolSandbox(t *testing.T) *zpoolSandbox {
 		t.Skip("bash not found")
 	}
 	root := t.TempDir()
-	for _, d := range []string{"bin", "zfs", "zpool/available", "zpool/imported", "iscsi/nodes", "iscsi/sessions", "dev/disk/by-path"} {
+	for _, d := range []string{"bin", "zfs", "zpool/available", "zpool/imported", "iscsi/nodes", "iscsi/sessions", "dev/disk/by-path", "marks"} {
 		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -620,6 +624,7 @@ func (s *zpoolSandbox) run(sc zpoolScript, env ...string) (string, string, bool)
 	}
 	text := pathLine.ReplaceAllLiteralString(sc.Text, "export PATH="+s.path("bin")+":"+os.Getenv("PATH"))
 	text = strings.ReplaceAll(text, "/dev/disk/by-path", s.path("dev/disk/by-path"))
+	text = strings.ReplaceAll(text, "/var/lib/freecloud/zpool", s.path("marks"))
 	cmd := exec.Command("bash", "-c", text)
 	cmd.Env = append(append(os.Environ(), "SANDBOX="+s.root), env...)
 	var stdout, stderr strings.Builder
@@ -674,11 +679,19 @@ func TestZvolsScript(t *testing.T) {
 	script := c.unit(t, "freecloud-zvols").ServiceConfig.ExecStart
 	sb := newZpoolSandbox(t)
 
-	// Without the pool: nothing to do but say so.
-	_, stderr, ok := sb.run(script)
-	if ok || !strings.Contains(stderr, "pool fcvols is not imported (see zfs-import-fcvols.service); freecloud apply creates it") {
-		t.Errorf("no pool: ok %v, %q", ok, stderr)
+	// Before apply created the pool: said, and not a failure.
+	stdout, stderr, ok := sb.run(script)
+	if !ok || !strings.Contains(stdout, "pool fcvols is not there yet (cannot import 'fcvols': no such pool available): freecloud apply creates it") {
+		t.Errorf("no pool yet: ok %v, %q, %q", ok, stdout, stderr)
 	}
+	if sb.exists("marks/fcvols.imported") || sb.exists("zfs.log") {
+		t.Error("a pool that is not there was marked or used")
+	}
+	// The pool appears (apply made it, here exported): imported and marked.
+	if err := os.MkdirAll(sb.path("zfs/fcvols"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sb.write("zpool/available/fcvols", "")
 
 	// nas1 is missing, nas2 smaller than asked, nas3 larger, nas4 exact;
 	// old is no longer listed.
@@ -687,9 +700,13 @@ func TestZvolsScript(t *testing.T) {
 	sb.write("zfs/fcvols/vault-nas3", big)
 	sb.write("zfs/fcvols/vault-nas4", fmt.Sprint(volumeBytes(100)))
 	sb.write("zfs/fcvols/old", "4096")
-	stdout, stderr, ok := sb.run(script)
+	stdout, stderr, ok = sb.run(script)
 	if !ok {
 		t.Fatalf("the unit failed: %s", stderr)
+	}
+	if !strings.Contains(stdout, "imported pool fcvols") || !sb.exists("zpool/imported/fcvols") || !sb.exists("marks/fcvols.imported") ||
+		!strings.Contains(sb.read("zpool.log"), "import -N fcvols\n") {
+		t.Errorf("the pool was not imported and marked: %q", stdout)
 	}
 	for file, want := range map[string]int64{"vault-nas1": volumeBytes(200), "vault-nas2": volumeBytes(150), "vault-nas4": volumeBytes(100)} {
 		if got := sb.read("zfs/fcvols/" + file); got != fmt.Sprint(want) {
@@ -748,6 +765,18 @@ func TestZvolsScript(t *testing.T) {
 	if got := sb.read("zfs/fcvols/vault-nas2"); got != fmt.Sprint(volumeBytes(150)) {
 		t.Errorf("a failed volume stopped the others: vault-nas2 has %s", got)
 	}
+
+	// A pool imported before that is gone now is an error.
+	for _, f := range []string{"zpool/imported/fcvols", "zpool/available/fcvols"} {
+		if err := os.Remove(sb.path(f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, stderr, ok = sb.run(script)
+	if ok || !strings.Contains(stderr, "cannot import pool fcvols, which this machine imported before: cannot import 'fcvols': no such pool available (is its disk there?") {
+		t.Errorf("lost pool: ok %v, %q", ok, stderr)
+	}
+	sb.write("zpool/imported/fcvols", "")
 
 	// A file system where a volume should be is an error, never replaced.
 	if err := os.Mkdir(sb.path("zfs/fcvols/vault-nas1"), 0o755); err != nil {
@@ -825,8 +854,24 @@ func TestIscsiLoginScripts(t *testing.T) {
 		}
 	})
 
+	// The first deploy: no provider exports yet, and the pool was never
+	// imported here, so it is taken as not made yet.
+	t.Run("before the pool exists", func(t *testing.T) {
+		sb := newZpoolSandbox(t)
+		all := make([]string, 8)
+		for i := range all {
+			all[i] = target(i)
+		}
+		stdout, stderr, ok := sb.run(login.ExecStart, "FAKE_ISCSI_DOWN="+strings.Join(all, " "))
+		if !ok || !strings.Contains(stdout, "pool vault: 8 of 8 volumes are missing, and the pool was never imported here: taken as not made yet") ||
+			strings.Count(stderr, "cannot log in to ") != 8 {
+			t.Errorf("ok %v, stdout %q, stderr %q", ok, stdout, stderr)
+		}
+	})
+
 	t.Run("more missing than RAIDZ3 survives", func(t *testing.T) {
 		sb := newZpoolSandbox(t)
+		sb.write("marks/vault.imported", "")
 		down := strings.Join([]string{target(0), target(1), target(2)}, " ")
 		_, stderr, ok := sb.run(login.ExecStart, "FAKE_ISCSI_DOWN="+down, "FAKE_ISCSI_NODEV="+target(7))
 		if ok || !strings.Contains(stderr, "pool vault: 4 of 8 volumes are missing and RAIDZ3 survives 3; it is not imported") {
@@ -866,8 +911,12 @@ func TestZpoolImportScripts(t *testing.T) {
 		t.Errorf("another pool is not this one: %q", stdout)
 	}
 
+	if sb.exists("marks/vault.imported") {
+		t.Error("a pool not there was marked")
+	}
+
 	sb.write("zpool/available/vault", "")
-	if stdout, stderr, ok := sb.run(unit.ExecStart); !ok || !strings.Contains(stdout, "imported pool vault") || !sb.exists("zpool/imported/vault") {
+	if stdout, stderr, ok := sb.run(unit.ExecStart); !ok || !strings.Contains(stdout, "imported pool vault") || !sb.exists("zpool/imported/vault") || !sb.exists("marks/vault.imported") {
 		t.Errorf("import: ok %v, %q, %q", ok, stdout, stderr)
 	}
 	if !strings.Contains(sb.read("zpool.log"), "import -d "+sb.path("dev/disk/by-path")+" vault\n") {
@@ -882,6 +931,14 @@ func TestZpoolImportScripts(t *testing.T) {
 	}
 	if stdout, _, ok := sb.run(*unit.ExecStop); !ok || stdout != "" {
 		t.Errorf("second export: %q", stdout)
+	}
+
+	// Once imported here, a pool missing from the volumes is an error.
+	if err := os.Remove(sb.path("zpool/available/vault")); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, ok := sb.run(unit.ExecStart); ok || !strings.Contains(stderr, "pool vault, imported here before, is not on the attached volumes") {
+		t.Errorf("lost pool: ok %v, %q", ok, stderr)
 	}
 }
 

@@ -13,6 +13,18 @@
 # opens nothing, dials the public members and keeps its NAT mapping open
 # with keepalives. Two members both behind NAT do not reach each other.
 #
+# The interface is made by NixOS's scripted WireGuard backend
+# (networking.wireguard.useNetworkd = false), although freecloud's hosts
+# run systemd-networkd (hardware/hetzner.nix, baremetal.nix): the networkd
+# backend, which useNetworkd would otherwise default to, refuses
+# generatePrivateKeyFile (an assertion in wireguard-networkd.nix) and
+# creates none of the wireguard-<interface>*.service units the key, the
+# health check and the storage clusters' ordering rely on. It would also
+# hand the key to systemd-networkd through LoadCredential=, so a missing
+# key file would stop the host's whole network, not just the mesh.
+# networkd leaves the interface alone: its catch-all DHCP network matches
+# Ethernet links only.
+#
 # The mesh interface is not a trusted interface: services open their ports
 # on it one by one (networking.firewall.interfaces.<interface>), so a
 # compromised member reaches only what is meant for it.
@@ -76,6 +88,8 @@ profile "wireguard-mesh" {
   example = { cidr = "10.77.0.0/24" }
 
   nixos = {
+    # See above: the scripted backend, whatever the host's network stack.
+    "networking.wireguard.useNetworkd" = false
     "networking.wireguard.interfaces" = {
       (param.interface) = {
         ips                    = ["${cluster.address}/${cluster.prefix_length}"]

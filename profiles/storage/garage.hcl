@@ -15,6 +15,19 @@
 # for bare metal its provider block (one site), unless zones says
 # otherwise; its capacity is the size of its disk named by `disk`, unless
 # capacity_gb says otherwise.
+#
+# The data directory is on the contributed disk, which freecloud mounts
+# with nofail: garage.service requires that mount (RequiresMountsFor), so
+# a disk that failed to mount stops the node rather than letting it fill
+# the root disk with blocks. Backups take /var/lib/garage, where Garage
+# writes a consistent snapshot of its metadata database every 6 hours
+# (meta/snapshots); the data blocks are the cluster's own replicas and are
+# not backed up per node.
+#
+# Only the RPC port is on the mesh. Every node also serves the S3 API
+# behind its reverse proxy at `domain`; with several nodes, point the
+# name at one of them (HTTP-01 certificates are issued to the host the
+# name resolves to).
 profile "garage" {
   summary  = "Garage S3-compatible object storage replicated across machines"
   category = "storage"
@@ -115,10 +128,12 @@ profile "garage" {
       settings = {
         replication_factor = param.replication
         db_engine          = "lmdb"
-        data_dir           = "${try([for m in cluster.members : m.disks[param.disk].mount if m.self][0], "/var/lib/garage")}/garage-data"
-        rpc_bind_addr      = "${cluster.self.mesh_address}:3901"
-        rpc_public_addr    = "${cluster.self.mesh_address}:3901"
-        rpc_secret_file    = "/run/credentials/garage.service/rpc_secret"
+        # Consistent copies of the metadata for backups (meta/snapshots).
+        metadata_auto_snapshot_interval = "6h"
+        data_dir                        = "${try([for m in cluster.members : m.disks[param.disk].mount if m.self][0], "/var/lib/garage")}/garage-data"
+        rpc_bind_addr                   = "${cluster.self.mesh_address}:3901"
+        rpc_public_addr                 = "${cluster.self.mesh_address}:3901"
+        rpc_secret_file                 = "/run/credentials/garage.service/rpc_secret"
         bootstrap_peers = [for m in cluster.members : "${m.facts.node_id}@${m.mesh_address}:3901"
         if !m.self && m.facts.node_id != null && m.mesh_address != null]
         s3_api = {
@@ -142,6 +157,11 @@ profile "garage" {
       "d ${try([for m in cluster.members : m.disks[param.disk].mount if m.self][0], "/var/lib/garage")}/garage-data 0700 garage garage -",
     ]
     "systemd.services.garage" = {
+      # The data disk is mounted nofail: without it, stop rather than
+      # write the blocks to the root disk.
+      unitConfig = {
+        RequiresMountsFor = ["${try([for m in cluster.members : m.disks[param.disk].mount if m.self][0], "/var/lib/garage")}/garage-data"]
+      }
       serviceConfig = {
         DynamicUser = false
         User        = "garage"
@@ -152,8 +172,11 @@ profile "garage" {
         ]
       }
     }
-    # The node id, published for freecloud (garage node id reads the node
-    # key locally, from metadata_dir).
+    # The node id, published for freecloud. garage node id reads the node
+    # key locally (metadata_dir/node_key.pub) and needs no running daemon,
+    # but the key is written by the daemon's first start, which may not
+    # have happened yet when this unit runs (garage.service is Type=simple):
+    # wait for it, a bounded time.
     "systemd.services.freecloud-fact-${service.name}-node-id" = {
       description = "Publish the Garage node id of ${service.name} for freecloud"
       wantedBy    = ["multi-user.target"]
@@ -166,7 +189,15 @@ profile "garage" {
       }
       script = <<-EOT
         mkdir -p ${service.facts_dir}
-        garage -c /etc/garage.toml node id -q | cut -d@ -f1 > ${service.facts_dir}/node_id.tmp
+        for i in $(seq 60); do
+          if id=$(garage -c /etc/garage.toml node id -q 2>/dev/null); then break; fi
+          if [ "$i" = 60 ]; then
+            echo "garage wrote no node key in 60 s: see journalctl -u garage" >&2
+            exit 1
+          fi
+          sleep 1
+        done
+        printf '%s\n' "$${id%%@*}" > ${service.facts_dir}/node_id.tmp
         mv ${service.facts_dir}/node_id.tmp ${service.facts_dir}/node_id
         EOT
     }
