@@ -161,6 +161,31 @@ func (d *deployer) disks(ctx context.Context, conn *sshx.Conn) error {
 // probed explains a disk that blkid found something on (or could not
 // read): ready when it holds the file system hardware.nix mounts.
 func (d *deployer) probed(disk DataDisk, rc, out string) (bool, error) {
+	tags, holds, err := probeResult(disk.Device, rc, out)
+	if err != nil {
+		return false, fmt.Errorf("disk %s: %w; it was not formatted", disk.Label, err)
+	}
+	fs := tags["TYPE"]
+	if (fs == "ext4" || fs == "ext3" || fs == "ext2") && tags["LABEL"] == disk.Label {
+		return true, nil // formatted before (by freecloud, or by hand): the ext4 driver mounts ext2 and ext3 too
+	}
+	hint := ""
+	if strings.HasPrefix(fs, "ext") {
+		hint = fmt.Sprintf(" (e2label %s %s gives it the expected label)", disk.Device, disk.Label)
+	}
+	where := ""
+	if disk.Mount != "" {
+		where = " at " + disk.Mount
+	}
+	d.emit(Event{Step: StepDisks, Status: Note, Detail: fmt.Sprintf("disk %s at %s holds %s; freecloud formats only blank disks, so it is left as it is and will not be mounted%s%s",
+		disk.Label, disk.Device, holds, where, hint)})
+	return false, nil
+}
+
+// probeResult reads what `blkid -p -o export <device>` printed and its
+// exit status (rc), for a device that is not blank: its TAG=value lines,
+// and what the device holds in words. A probe that failed is an error.
+func probeResult(device, rc, out string) (map[string]string, string, error) {
 	tags := map[string]string{}
 	var messages []string
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
@@ -170,40 +195,26 @@ func (d *deployer) probed(disk DataDisk, rc, out string) (bool, error) {
 			messages = append(messages, line)
 		}
 	}
-	var holds, hint string
 	switch rc {
 	case "0":
 		switch fs := tags["TYPE"]; {
-		case (fs == "ext4" || fs == "ext3" || fs == "ext2") && tags["LABEL"] == disk.Label:
-			return true, nil // formatted before (by freecloud, or by hand): the ext4 driver mounts ext2 and ext3 too
 		case fs != "" && tags["LABEL"] != "":
-			holds = fmt.Sprintf("%s labelled %s", fs, tags["LABEL"])
+			return tags, fmt.Sprintf("%s labelled %s", fs, tags["LABEL"]), nil
 		case strings.HasPrefix(fs, "ext"):
-			holds = fs + " without a label"
+			return tags, fs + " without a label", nil
 		case fs != "":
-			holds = fs
+			return tags, fs, nil
 		case tags["PTTYPE"] != "":
-			holds = "a " + tags["PTTYPE"] + " partition table"
+			return tags, "a " + tags["PTTYPE"] + " partition table", nil
 		default:
-			holds = "a signature blkid does not name"
-		}
-		if strings.HasPrefix(tags["TYPE"], "ext") {
-			hint = fmt.Sprintf(" (e2label %s %s gives it the expected label)", disk.Device, disk.Label)
+			return tags, "a signature blkid does not name", nil
 		}
 	case "8":
-		holds = "several signatures (blkid: ambivalent result)"
-	default:
-		msg := strings.Join(messages, "; ")
-		if msg == "" {
-			msg = "no message"
-		}
-		return false, fmt.Errorf("disk %s: blkid -p could not probe %s (exit status %s: %s); it was not formatted", disk.Label, disk.Device, rc, msg)
+		return tags, "several signatures (blkid: ambivalent result)", nil
 	}
-	where := ""
-	if disk.Mount != "" {
-		where = " at " + disk.Mount
+	msg := strings.Join(messages, "; ")
+	if msg == "" {
+		msg = "no message"
 	}
-	d.emit(Event{Step: StepDisks, Status: Note, Detail: fmt.Sprintf("disk %s at %s holds %s; freecloud formats only blank disks, so it is left as it is and will not be mounted%s%s",
-		disk.Label, disk.Device, holds, where, hint)})
-	return false, nil
+	return tags, "", fmt.Errorf("blkid -p could not probe %s (exit status %s: %s)", device, rc, msg)
 }

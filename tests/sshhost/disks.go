@@ -113,6 +113,15 @@ func (h *Host) AttachDiskAfter(delay time.Duration, dev string, tags ...string) 
 	h.t.Cleanup(func() { timer.Stop() })
 }
 
+// DetachDisk takes the disk at dev away, as a lost volume or an
+// unplugged disk goes.
+func (h *Host) DetachDisk(dev string) {
+	h.t.Helper()
+	if err := os.Remove(h.diskFile(dev)); err != nil {
+		h.t.Fatalf("sshhost: detaching %s: %v", dev, err)
+	}
+}
+
 // attachDisk writes the disk's file whole, through a rename, so that the
 // fakes never see half of it.
 func (h *Host) attachDisk(dev string, tags []string) error {

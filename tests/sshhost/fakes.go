@@ -149,6 +149,13 @@ restart)
 	for unit in "$@"; do
 		case $unit in
 		freecloud-secret-*) rm -f "$FAKE_ROOT"/var/lib/freecloud/secrets/*/.*.rotate ;;
+		freecloud-zpool-import.service)
+			# The unit imports its pool once it is on the volumes (zpool.go).
+			bypath=$FAKE_ROOT/dev/disk/by-path
+			for pool in $(zpool import -d "$bypath" 2>/dev/null | sed -n 's/^ *pool: //p'); do
+				zpool import -d "$bypath" "$pool"
+			done
+			;;
 		esac
 	done
 	;;

@@ -7,11 +7,11 @@
 // OpenSSH's host key negotiation, exec requests through the login shell,
 // signals, exit statuses and stderr. The fakes (nixos-rebuild,
 // switch-to-configuration, nix-env, systemctl, systemd-run, journalctl,
-// curl, nixos-version, kexec, nixos-install, blkid, mkfs.ext4, garage) are small
-// shell scripts that record every call and keep a miniature /nix,
-// /run/current-system and data disks in the temporary root, so that a
-// switch and a rollback change what the host runs and a format what its
-// disks hold. Rules (On) make any of them print, fail or hang.
+// curl, nixos-version, kexec, nixos-install, blkid, mkfs.ext4, garage,
+// zpool) are small shell scripts that record every call and keep a
+// miniature /nix, /run/current-system, data disks and pools in the
+// temporary root, so that a switch and a rollback change what the host
+// runs and a format what its disks hold. Rules (On) make any of them print, fail or hang.
 //
 // Connections go through a small TCP proxy in front of sshd, so a test can
 // refuse or stall new connections and drop open ones: the failures of a

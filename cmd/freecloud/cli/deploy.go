@@ -147,24 +147,31 @@ func (s *session) deployHosts(ctx context.Context, w io.Writer, deploys []*plan.
 	return nil
 }
 
-// dataDisks are a machine's data disks with the devices they are attached
-// as: the one the operator names on bare metal, the one the provider
-// reports for a cloud volume (<machine>-<disk>). A volume the provider
+// dataDisks are the machine's data disks the deploy formats when blank,
+// with the devices they are attached as. A raw disk is not one of them:
+// it belongs to a service (a pool's provider), and a volume the provider
 // reports no device for is left out: nothing is formatted unasked.
 func dataDisks(m *config.Machine, actual map[string][]*providers.Resource) []deploy.DataDisk {
 	var out []deploy.DataDisk
 	for _, d := range m.Disks {
-		device := d.Device
-		for _, r := range actual[m.Provider.Address()] {
-			if r.Kind == "volume" && r.Name == m.Name+"-"+d.Name {
-				device = r.Outputs["device"]
-			}
-		}
-		if device != "" {
+		if device := diskDevice(m, d, actual); device != "" && d.Format != config.DiskRaw {
 			out = append(out, deploy.DataDisk{Label: d.Name, Device: device, Mount: d.Mount})
 		}
 	}
 	return out
+}
+
+// diskDevice is the device a machine's disk is attached as: the one the
+// operator names on bare metal, the one the provider reports for a cloud
+// volume (<machine>-<disk>); "" when neither is known.
+func diskDevice(m *config.Machine, d config.Disk, actual map[string][]*providers.Resource) string {
+	device := d.Device
+	for _, r := range actual[m.Provider.Address()] {
+		if r.Kind == "volume" && r.Name == m.Name+"-"+d.Name {
+			device = r.Outputs["device"]
+		}
+	}
+	return device
 }
 
 // deployPolicy is the host key a planned host must present. State
