@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -37,6 +38,22 @@ var (
 	// on blank devices.
 	ErrDeviceInUse = errors.New("device not blank")
 )
+
+// A PoolError is a pool step that could not be done, of a Kind: one of
+// ErrPoolWaits, ErrPoolLost and ErrDeviceInUse.
+type PoolError struct {
+	Machine string
+	Kind    error
+	// Detail says what is wrong and what to do, without the machine.
+	Detail string
+}
+
+func (e *PoolError) Error() string { return e.Machine + ": " + e.Detail }
+func (e *PoolError) Unwrap() error { return e.Kind }
+
+func poolError(kind error, machine, format string, args ...any) error {
+	return &PoolError{Machine: machine, Kind: kind, Detail: fmt.Sprintf(format, args...)}
+}
 
 // A ProviderPool is the local ZFS pool a volume provider makes of its raw
 // disk, holding the zvols it lends.
@@ -103,16 +120,15 @@ func EnsureProviderPool(ctx context.Context, conn *sshx.Conn, root string, p Pro
 		}
 		return outcome, nil
 	case outcome == "lost":
-		return "", fmt.Errorf("%w: %s: pool %s, which apply created on %s, cannot be imported; it is not created again, which would destroy the volumes it holds. Is the disk attached? ('zpool import' on the machine lists the pools it sees)", ErrPoolLost, conn.Machine(), p.Name, p.Device)
+		return "", poolError(ErrPoolLost, conn.Machine(), "pool %s, which apply created on %s, cannot be imported; it is not created again, which would destroy the volumes it holds. Is the disk attached? ('zpool import' on the machine lists the pools it sees)", p.Name, p.Device)
 	case outcome == "absent":
-		return "", fmt.Errorf("%w: %s: the raw disk %s for pool %s is not attached", ErrPoolWaits, conn.Machine(), p.Device, p.Name)
+		return "", poolError(ErrPoolWaits, conn.Machine(), "the raw disk %s for pool %s is not attached", p.Device, p.Name)
 	case strings.HasPrefix(outcome, "probed "):
 		_, holds, err := probeResult(p.Device, strings.TrimPrefix(outcome, "probed "), strings.Join(lines[1:], "\n"))
 		if err != nil {
 			return "", fmt.Errorf("%s: pool %s: %w", conn.Machine(), p.Name, err)
 		}
-		return "", fmt.Errorf("%w: %s: the raw disk %s holds %s; freecloud makes pool %s only on a blank disk, so it is left alone. Wipe it (wipefs -a %s) if its content is not needed",
-			ErrDeviceInUse, conn.Machine(), p.Device, holds, p.Name, p.Device)
+		return "", poolError(ErrDeviceInUse, conn.Machine(), "the raw disk %s holds %s; freecloud makes pool %s only on a blank disk, so it is left alone. Wipe it (wipefs -a %s) if its content is not needed", p.Device, holds, p.Name, p.Device)
 	default:
 		return "", fmt.Errorf("%s: %s: unexpected output %q", conn.Machine(), step, strings.TrimSpace(string(r.Stdout)))
 	}
@@ -124,6 +140,9 @@ type ConsumerPool struct {
 	// Devices are where the volumes appear once logged into, in
 	// placement order (generator.DevicePath).
 	Devices []string
+	// Providers name the machine each device's volume is on, for
+	// messages; the devices' paths name them otherwise.
+	Providers []string
 	// Recorded: apply created it before (state); it is only imported.
 	Recorded bool
 }
@@ -223,24 +242,35 @@ func EnsurePool(ctx context.Context, conn *sshx.Conn, root string, p ConsumerPoo
 			outcome = line
 		}
 	}
-	missing := func() []string {
+	// volumeNames names the volumes at devices (root included).
+	volumeNames := func(at []string) string {
 		var out []string
-		for i, d := range devices {
-			if !attached[d] {
-				out = append(out, p.Devices[i])
+		for _, d := range at {
+			i := slices.Index(devices, d)
+			if i < len(p.Providers) && i >= 0 {
+				out = append(out, "the volume on "+p.Providers[i])
+			} else {
+				out = append(out, strings.TrimPrefix(d, root))
 			}
 		}
-		return out
+		return orNone(out)
+	}
+	missing := func() string {
+		var out []string
+		for _, d := range devices {
+			if !attached[d] {
+				out = append(out, d)
+			}
+		}
+		return volumeNames(out)
 	}
 	switch {
 	case len(used) > 0:
 		return PoolResult{}, usedDevices(conn.Machine(), p.Name, root, used)
 	case outcome == "waits":
-		return PoolResult{}, fmt.Errorf("%w: %s: pool %s is made once its %d volumes are attached; not yet: %s. Are their providers deployed and reachable over the mesh? (iscsiadm -m session on %s)",
-			ErrPoolWaits, conn.Machine(), p.Name, len(devices), strings.Join(missing(), ", "), conn.Machine())
+		return PoolResult{}, poolError(ErrPoolWaits, conn.Machine(), "pool %s is made once its %d volumes are attached; not yet: %s. Are their providers deployed and reachable over the mesh? (iscsiadm -m session on %s)", p.Name, len(devices), missing(), conn.Machine())
 	case outcome == "lost":
-		return PoolResult{}, fmt.Errorf("%w: %s: pool %s, which apply created, is not on the attached volumes and is not imported; it is not created again, which would destroy its data. Missing volumes: %s",
-			ErrPoolLost, conn.Machine(), p.Name, orNone(missing()))
+		return PoolResult{}, poolError(ErrPoolLost, conn.Machine(), "pool %s, which apply created, is not on the attached volumes and is not imported; it is not created again, which would destroy its data. Missing: %s", p.Name, missing())
 	case outcome == "import-failed":
 		return PoolResult{}, fmt.Errorf("%s: pool %s is on the volumes but freecloud-zpool-import.service could not import it (journalctl -u freecloud-zpool-import)", conn.Machine(), p.Name)
 	case outcome != PoolPresent && outcome != PoolImported && outcome != PoolCreated:
@@ -276,7 +306,7 @@ func EnsurePool(ctx context.Context, conn *sshx.Conn, root string, p ConsumerPoo
 		res.Health.Devices[i].Path = strings.TrimPrefix(res.Health.Devices[i].Path, root)
 	}
 	if len(waiting) > 0 {
-		return res, fmt.Errorf("%w: %s: pool %s runs degraded until the volumes replacing its lost ones are attached: %s", ErrPoolWaits, conn.Machine(), p.Name, strings.Join(trimAll(waiting, root), ", "))
+		return res, poolError(ErrPoolWaits, conn.Machine(), "pool %s runs degraded until the volumes replacing its lost ones are attached: %s", p.Name, volumeNames(waiting))
 	}
 	return res, nil
 }
@@ -354,8 +384,7 @@ func usedDevices(machine, pool, root string, used []string) error {
 		}
 		what = append(what, dev+" holds "+holds)
 	}
-	return fmt.Errorf("%w: %s: pool %s is made only on blank volumes, and %s. Nothing was created. A volume holding an old pool's label is wiped on its provider (zfs destroy, then apply makes it again)",
-		ErrDeviceInUse, machine, pool, strings.Join(what, "; "))
+	return poolError(ErrDeviceInUse, machine, "pool %s is made only on blank volumes, and %s. Nothing was created. A volume holding an old pool's label is wiped on its provider (zfs destroy, then apply makes it again)", pool, strings.Join(what, "; "))
 }
 
 func boolDigit(b bool) int {
@@ -370,12 +399,4 @@ func orNone(list []string) string {
 		return "none"
 	}
 	return strings.Join(list, ", ")
-}
-
-func trimAll(list []string, prefix string) []string {
-	out := make([]string, len(list))
-	for i, s := range list {
-		out[i] = strings.TrimPrefix(s, prefix)
-	}
-	return out
 }

@@ -39,6 +39,11 @@ func GarageNodes(dep *config.Deployment, s *config.Service) ([]garage.Node, int,
 	var nodes []garage.Node
 	for _, mem := range s.Members {
 		m := mem.Machine
+		if dep.MeshAddress(m) == "" {
+			diags = append(diags, errorAt(serviceRange(s), "Garage node outside the mesh",
+				"Service %q: machine %q is in no wireguard-mesh service, and Garage's RPC runs over the mesh only. Add it to the mesh's machines.", s.Name, m.Name))
+			continue
+		}
 		n := garage.Node{Machine: m.Name, ID: dep.Fact(m, s.Name, garageIDFact), Zone: zones[m.Name], CapacityGB: capacities[m.Name]}
 		if n.Zone == "" {
 			n.Zone = m.Location
@@ -98,9 +103,13 @@ func ZpoolPlacement(dep *config.Deployment, s *config.Service) (zpool.Placement,
 	in.OverheadGB = int64(intParam(s.Params["overhead_gb"]))
 	for _, mem := range s.Members {
 		m := mem.Machine
-		if dep.MeshAddress(m) == "" {
+		switch addr := dep.MeshAddress(m); {
+		case addr == "":
 			diags = append(diags, errorAt(serviceRange(s), "Pool member outside the mesh",
 				"Service %q: machine %q is in no wireguard-mesh service, and the pool's volumes travel over the mesh only. Add it to the mesh's machines.", s.Name, m.Name))
+		case strings.Contains(addr, ":"):
+			diags = append(diags, errorAt(serviceRange(s), "Pool over an IPv6 mesh",
+				"Service %q: machine %q's mesh address is %s. The pool's iSCSI portals take IPv4 addresses only (modules/zpool.nix): give its mesh an IPv4 cidr, like \"10.77.0.0/24\".", s.Name, m.Name, addr))
 		}
 		if hasRole(mem, ProviderRole) {
 			d := m.Disk(disk)
@@ -213,6 +222,12 @@ func Portal(meshAddress string) string {
 		return "[" + meshAddress + "]:3260"
 	}
 	return meshAddress + ":3260"
+}
+
+// DevicePath is where a consumer's volume appears once logged into, as
+// udev names an iSCSI disk (modules/zpool.nix waits for the same path).
+func DevicePath(portal, target string) string {
+	return "/dev/disk/by-path/ip-" + portal + "-iscsi-" + target + "-lun-0"
 }
 
 func hasRole(mem *config.Member, role string) bool {

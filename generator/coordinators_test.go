@@ -8,6 +8,7 @@ import (
 
 	"github.com/freecloud/freecloud/generator/config"
 	"github.com/freecloud/freecloud/profiles"
+	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -130,5 +131,52 @@ func TestZpoolTooFewProviders(t *testing.T) {
 		if !strings.Contains(msg, want) {
 			t.Errorf("the refusal lacks %q: %s", want, msg)
 		}
+	}
+}
+
+// The pool's portals are IPv4: an IPv6 mesh is refused at plan, and a
+// member outside the mesh too, naming the machine.
+func TestZpoolRefusesIPv6AndMachinesOutsideTheMesh(t *testing.T) {
+	src := poolDeployment(9, "")
+	dep, _ := loadPool(t, strings.Replace(src, `cidr = "10.9.0.0/24"`, `cidr = "fd00:77::/64"`, 1))
+	_, diags := ZpoolPlacement(dep, dep.Services[1])
+	if msg := diags.Error(); !strings.Contains(msg, "Pool over an IPv6 mesh") || !strings.Contains(msg, `machine "p1"`) || !strings.Contains(msg, "IPv4 cidr") {
+		t.Errorf("IPv6 mesh: %s", msg)
+	}
+	dep, _ = loadPool(t, strings.Replace(src, "machines = [machine.p1, ", "machines = [", 1))
+	_, diags = ZpoolPlacement(dep, dep.Services[1])
+	if msg := diags.Error(); !strings.Contains(msg, "Pool member outside the mesh") || !strings.Contains(msg, `machine "p1"`) {
+		t.Errorf("outside the mesh: %s", msg)
+	}
+}
+
+// Garage's RPC runs over the mesh: a node outside it is refused by name,
+// at plan, rather than failing on a null address in the profile.
+func TestGarageNodeOutsideTheMesh(t *testing.T) {
+	src := meshDeployment([]string{"w1", "w2", "w3", "w4"})
+	src = strings.Replace(src, "machines = [machine.w1, ", "machines = [", 1)
+	src += `service "s3" {
+  profile = "garage"
+  roles   = { node = [machine.w1, machine.w2, machine.w3, machine.w4] }
+  with    = { domain = "s3.acme.example", capacity_gb = { w1 = 100, w2 = 100, w3 = 100, w4 = 100 } }
+}
+`
+	for _, m := range []string{"w1", "w2", "w3", "w4"} {
+		src += fmt.Sprintf("service \"proxy-%s\" {\n  profile = \"reverse-proxy\"\n  machine = machine.%s\n  with = { acme_email = \"ops@acme.example\" }\n}\n", m, m)
+	}
+	dep, cat := loadBuiltin(t, src, config.Facts{})
+	_, diags := Generate(dep, cat)
+	var errs []string
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			errs = append(errs, d.Summary+": "+d.Detail)
+		}
+	}
+	msg := strings.Join(errs, "\n")
+	if !strings.Contains(msg, "Garage node outside the mesh") || !strings.Contains(msg, `machine "w1"`) {
+		t.Errorf("garage node outside the mesh: %s", msg)
+	}
+	if strings.Contains(msg, "null") {
+		t.Errorf("the refusal still goes through a null address: %s", msg)
 	}
 }

@@ -189,7 +189,8 @@ func (s *State) RemoveAt(provider, address string) {
 }
 
 // Remove forgets the resources (at every provider) or host with the
-// given address (a resource address, or host.<machine>). It reports
+// given address (a resource address, or host.<machine>, with the pools
+// made on it). It reports
 // whether anything was removed.
 func (s *State) Remove(address string) bool {
 	before := len(s.Resources)
@@ -200,6 +201,9 @@ func (s *State) Remove(address string) bool {
 	for i, h := range s.Hosts {
 		if "host."+h.Machine == address {
 			s.Hosts = append(s.Hosts[:i], s.Hosts[i+1:]...)
+			// The pools made on it go with it: a machine installed again
+			// under the name gets new ones.
+			s.Pools = slices.DeleteFunc(s.Pools, func(p *Pool) bool { return p.Machine == h.Machine })
 			return true
 		}
 	}

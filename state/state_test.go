@@ -182,3 +182,17 @@ func TestSameAddressAtTwoProviders(t *testing.T) {
 		t.Errorf("Remove (state rm) leaves %+v; it forgets the address at every provider", s.Resources)
 	}
 }
+
+// Forgetting a host forgets the pools made on it, and only those.
+func TestRemoveHostForgetsItsPools(t *testing.T) {
+	s := &State{
+		Hosts: []*Host{{Machine: "nas1"}, {Machine: "nas2"}},
+		Pools: []*Pool{{Service: "vault", Machine: "nas1", Name: "vault"}, {Service: "vault", Machine: "nas1", Name: "vault-volumes"}, {Service: "vault", Machine: "nas2", Name: "vault-volumes"}},
+	}
+	if !s.Remove("host.nas1") {
+		t.Fatal("host.nas1 not removed")
+	}
+	if len(s.Pools) != 1 || s.Pool("nas2", "vault-volumes") == nil {
+		t.Errorf("pools left: %+v", s.Pools)
+	}
+}

@@ -41,6 +41,10 @@ type Pool struct {
 	zpool.Pool
 	// Created: apply created it (state); from then on it is only imported.
 	Created bool `json:"created"`
+	// Health is the pool as its machine reports it (storage status
+	// --live); nil when not asked or not read, HealthError saying why not.
+	Health      *zpool.Health `json:"health,omitempty"`
+	HealthError string        `json:"health_error,omitempty"`
 }
 
 // Text writes the report for people.
@@ -90,8 +94,9 @@ func (r Report) Text(w io.Writer) {
 				health = fmt.Sprintf("DEGRADED: %d volume(s) lost with their provider", len(p.Lost))
 			}
 			fmt.Fprintf(w, "  pool of %s: entitled to %d GB, %d volumes of %d GB, %s, %s\n", p.Consumer, p.EntitlementGB, len(p.Volumes), p.VolumeGB, state, health)
+			p.liveText(w)
 			for _, v := range p.Volumes {
-				fmt.Fprintf(w, "  - on %-12s %6d GB  %s, %s\n", v.Provider, v.SizeGB, v.Location, v.Country)
+				fmt.Fprintf(w, "  - on %-12s %6d GB  %s\n", v.Provider, v.SizeGB, strings.Join(nonEmpty(v.Location, v.Country), ", "))
 			}
 			for _, v := range p.Lost {
 				fmt.Fprintf(w, "  ! lost with %s (%d GB)\n", v.Provider, v.SizeGB)
@@ -101,4 +106,37 @@ func (r Report) Text(w io.Writer) {
 			}
 		}
 	}
+}
+
+// liveText writes the pool's health as its machine reported it.
+func (p Pool) liveText(w io.Writer) {
+	switch {
+	case p.HealthError != "":
+		fmt.Fprintf(w, "  live: not read: %s\n", p.HealthError)
+	case p.Health == nil:
+	case p.Health.Healthy():
+		fmt.Fprintf(w, "  live: %s, all %d devices online\n", p.Health.State, len(p.Health.Devices))
+	default:
+		fmt.Fprintf(w, "  live: %s\n", p.Health.State)
+		for _, d := range p.Health.Unavailable() {
+			note := d.Note
+			if strings.HasPrefix(note, "was ") {
+				note = "(gone)" // Path is where it was
+			}
+			fmt.Fprintf(w, "  ! %s %s %s\n", d.State, d.Path, note)
+		}
+		if p.Health.Scan != "" && p.Health.Scan != "none requested" {
+			fmt.Fprintf(w, "    scan: %s\n", p.Health.Scan)
+		}
+	}
+}
+
+func nonEmpty(values ...string) []string {
+	var out []string
+	for _, v := range values {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

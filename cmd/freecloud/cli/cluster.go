@@ -61,7 +61,7 @@ func (s *session) clusterSteps(actual map[string][]*providers.Resource) []plan.C
 		steps = append(steps, plan.ClusterStep{Service: svc.Name, Action: "layout",
 			Detail: fmt.Sprintf("apply the Garage layout: %d of %d nodes known, %d copies of every object", withID, len(nodes), replication)})
 	}
-	return steps
+	return append(steps, s.poolSteps(actual)...)
 }
 
 // meshOf is the mesh service a machine is in.
@@ -95,7 +95,7 @@ func (s *session) converge(ctx context.Context, w io.Writer, actual map[string][
 			return err
 		}
 		if !changed && !collected {
-			return s.applyLayouts(ctx, w, actual)
+			return s.afterConverging(ctx, w, actual)
 		}
 		if round == convergeRounds {
 			return fmt.Errorf("the hosts' facts still change after %d rounds of deploys; run apply again, and look at the units that publish them (%s)", round, "/var/lib/freecloud/facts")
@@ -116,7 +116,7 @@ func (s *session) converge(ctx context.Context, w io.Writer, actual map[string][
 			}
 		}
 		if len(redeploy) == 0 {
-			return s.applyLayouts(ctx, w, actual)
+			return s.afterConverging(ctx, w, actual)
 		}
 		names := make([]string, len(redeploy))
 		for i, d := range redeploy {
@@ -131,6 +131,13 @@ func (s *session) converge(ctx context.Context, w io.Writer, actual map[string][
 			fresh[d.Machine] = true
 		}
 	}
+}
+
+// afterConverging is the storage work once the hosts run with every
+// fact: the Garage layouts, then the ZFS pools. A layout that fails does
+// not keep the pools from their turn.
+func (s *session) afterConverging(ctx context.Context, w io.Writer, actual map[string][]*providers.Resource) error {
+	return errors.Join(s.applyLayouts(ctx, w, actual), s.applyPools(ctx, w, actual))
 }
 
 // recordAddresses keeps in state the mesh addresses the deployment

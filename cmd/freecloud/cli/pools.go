@@ -1,0 +1,249 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/freecloud/freecloud/deploy"
+	"github.com/freecloud/freecloud/deploy/sshx"
+	"github.com/freecloud/freecloud/generator"
+	"github.com/freecloud/freecloud/generator/config"
+	"github.com/freecloud/freecloud/plan"
+	"github.com/freecloud/freecloud/providers"
+	"github.com/freecloud/freecloud/state"
+	"github.com/freecloud/freecloud/storage/zpool"
+)
+
+// poolSteps is the pool work of the zfs-pool services a plan lists: the
+// pools state does not record as made, and the lost volumes to replace.
+func (s *session) poolSteps(actual map[string][]*providers.Resource) []plan.ClusterStep {
+	var steps []plan.ClusterStep
+	for _, svc := range s.dep.Services {
+		if svc.Profile.Cluster != generator.ZpoolCoordinator {
+			continue
+		}
+		placement, _ := generator.ZpoolPlacement(s.dep, svc)
+		disk := svc.Params["disk"].AsString()
+		for _, mem := range svc.Members {
+			m := mem.Machine
+			if slices.Contains(mem.Roles, generator.ProviderRole) && s.recordedPool(m.Name, generator.ProviderPool(svc.Name)) == nil {
+				at := "its raw disk " + disk
+				if d := m.Disk(disk); d != nil {
+					if device := diskDevice(m, *d, actual); device != "" {
+						at += " (" + device + ")"
+					}
+				}
+				steps = append(steps, plan.ClusterStep{Service: svc.Name, Machine: m.Name, Action: "create",
+					Detail: fmt.Sprintf("pool %s on %s, if blank; one already there is imported", generator.ProviderPool(svc.Name), at)})
+			}
+		}
+		for _, p := range placement.Pools {
+			if s.recordedPool(p.Consumer, svc.Name) == nil {
+				steps = append(steps, plan.ClusterStep{Service: svc.Name, Machine: p.Consumer, Action: "create",
+					Detail: fmt.Sprintf("pool %s: RAIDZ3 over %d volumes of %d GB on %s, once all are attached and blank", svc.Name, len(p.Volumes), p.VolumeGB, providersOf(p.Volumes))})
+				continue
+			}
+			if !sameVolumes(s.recordedVolumes(svc.Name, p.Consumer), p.Volumes) {
+				detail := fmt.Sprintf("in pool %s, a new volume on %s replaces the one lost with %s (zpool replace: ZFS rebuilds its data)", svc.Name, providersOf(p.Replacements), providersOf(p.Lost))
+				if len(p.Replacements) > 1 {
+					detail = fmt.Sprintf("in pool %s, new volumes on %s replace those lost with %s (zpool replace: ZFS rebuilds their data)", svc.Name, providersOf(p.Replacements), providersOf(p.Lost))
+				}
+				steps = append(steps, plan.ClusterStep{Service: svc.Name, Machine: p.Consumer, Action: "replace", Detail: detail})
+			}
+		}
+	}
+	return steps
+}
+
+// applyPools brings up the pools of every zfs-pool service after the
+// deploys: each provider's pool of volumes on its raw disk, then each
+// consumer's RAIDZ3 pool over its eight volumes, replacing volumes lost
+// with their provider. A pool is created once, on blank devices, and
+// recorded; from then on it is only imported. Work that waits for a
+// device (a provider not up yet) is told and left for a later apply; a
+// device that is not blank or a recorded pool that is gone fails apply
+// once every other pool has had its turn.
+func (s *session) applyPools(ctx context.Context, w io.Writer, actual map[string][]*providers.Resource) error {
+	auth := sshx.DefaultAuth()
+	defer auth.Close()
+	var failed []error
+	tell := func(svc string, m, format string, args ...any) {
+		fmt.Fprintf(w, "service.%s on host.%s: %s\n", svc, m, fmt.Sprintf(format, args...))
+	}
+	outcome := func(svc, m string, err error) {
+		what := err
+		var pe *deploy.PoolError
+		if errors.As(err, &pe) {
+			what = errors.New(pe.Detail) // the line names the machine
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, deploy.ErrPoolWaits), errors.As(err, new(errNotDeployed)):
+			tell(svc, m, "%v; a later apply goes on", what)
+		default:
+			tell(svc, m, "%v", what)
+			failed = append(failed, err)
+		}
+	}
+	for _, svc := range s.dep.Services {
+		if svc.Profile.Cluster != generator.ZpoolCoordinator {
+			continue
+		}
+		placement, diags := generator.ZpoolPlacement(s.dep, svc)
+		if diags.HasErrors() {
+			return fmt.Errorf("service %s: %s", svc.Name, diags.Error())
+		}
+		name := generator.ProviderPool(svc.Name)
+		for _, mem := range svc.Members {
+			m := mem.Machine
+			if !slices.Contains(mem.Roles, generator.ProviderRole) {
+				continue
+			}
+			device := diskDevice(m, *m.Disk(svc.Params["disk"].AsString()), actual) // the coordinator checked it exists
+			if device == "" {
+				outcome(svc.Name, m.Name, fmt.Errorf("%w: the device of its raw disk is not known yet", deploy.ErrPoolWaits))
+				continue
+			}
+			recorded := s.recordedPool(m.Name, name)
+			did, err := withHost(ctx, s, auth, m, actual, func(conn *sshx.Conn) (string, error) {
+				return deploy.EnsureProviderPool(ctx, conn, deployRoot(m.Name), deploy.ProviderPool{Name: name, Device: device, Recorded: recorded != nil})
+			})
+			if did == deploy.PoolCreated || did == deploy.PoolImported {
+				tell(svc.Name, m.Name, "%s pool %s on %s", did, name, device)
+			}
+			if did != "" && recorded == nil {
+				if err := s.recordPool(&state.Pool{Service: svc.Name, Machine: m.Name, Name: name, Devices: []string{device}}); err != nil {
+					return err
+				}
+			}
+			outcome(svc.Name, m.Name, err)
+		}
+		for _, p := range placement.Pools {
+			m := s.dep.Machine(p.Consumer)
+			var devices, providers []string
+			for _, v := range p.Volumes {
+				portal := generator.Portal(s.dep.MeshAddress(s.dep.Machine(v.Provider)))
+				devices = append(devices, generator.DevicePath(portal, generator.TargetIQN(svc.Name, v.Provider, v.Consumer)))
+				providers = append(providers, v.Provider)
+			}
+			recorded := s.recordedPool(m.Name, svc.Name)
+			res, err := withHost(ctx, s, auth, m, actual, func(conn *sshx.Conn) (deploy.PoolResult, error) {
+				return deploy.EnsurePool(ctx, conn, deployRoot(m.Name), deploy.ConsumerPool{Name: svc.Name, Devices: devices, Providers: providers, Recorded: recorded != nil})
+			})
+			switch res.Outcome {
+			case deploy.PoolCreated:
+				tell(svc.Name, m.Name, "created pool %s: RAIDZ3 over %d volumes on %s", svc.Name, len(devices), providersOf(p.Volumes))
+			case deploy.PoolImported:
+				tell(svc.Name, m.Name, "imported pool %s", svc.Name)
+			}
+			for _, r := range res.Replaced {
+				tell(svc.Name, m.Name, "replacing %s; ZFS rebuilds its data", r)
+			}
+			if res.Outcome != "" && recorded == nil {
+				if err := s.recordPool(&state.Pool{Service: svc.Name, Machine: m.Name, Name: svc.Name, Devices: devices}); err != nil {
+					return err
+				}
+			}
+			if res.Complete {
+				if err := s.recordVolumes(svc.Name, p); err != nil {
+					return err
+				}
+			}
+			outcome(svc.Name, m.Name, err)
+		}
+	}
+	return errors.Join(failed...)
+}
+
+// withHost runs a pool step on a deployed machine over SSH.
+func withHost[T any](ctx context.Context, s *session, auth *sshx.Auth, m *config.Machine, actual map[string][]*providers.Resource, step func(*sshx.Conn) (T, error)) (T, error) {
+	var zero T
+	conn, err := s.dialDeployed(ctx, auth, m, actual)
+	if err != nil {
+		return zero, err
+	}
+	defer conn.Close()
+	return step(conn)
+}
+
+// recordedPool is the pool state records as made on a machine, or nil.
+func (s *session) recordedPool(machine, name string) *state.Pool {
+	if s.state == nil {
+		return nil
+	}
+	return s.state.Pool(machine, name)
+}
+
+func (s *session) recordPool(p *state.Pool) error {
+	s.state.Pools = append(s.state.Pools, p)
+	slices.SortFunc(s.state.Pools, func(a, b *state.Pool) int {
+		return strings.Compare(a.Machine+" "+a.Name, b.Machine+" "+b.Name)
+	})
+	return s.store.Write(s.state)
+}
+
+// recordedVolumes are a consumer's volumes as state records them.
+func (s *session) recordedVolumes(service, consumer string) []*state.Volume {
+	if s.state == nil {
+		return nil
+	}
+	var out []*state.Volume
+	for _, v := range s.state.Volumes {
+		if v.Service == service && v.Consumer == consumer {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// recordVolumes records a consumer's volumes once its pool is made of
+// them: from then on the placement keeps them where they are.
+func (s *session) recordVolumes(service string, p zpool.Pool) error {
+	if sameVolumes(s.recordedVolumes(service, p.Consumer), p.Volumes) {
+		return nil
+	}
+	kept := slices.DeleteFunc(s.state.Volumes, func(v *state.Volume) bool {
+		return v.Service == service && v.Consumer == p.Consumer
+	})
+	for _, v := range p.Volumes {
+		kept = append(kept, &state.Volume{Service: service, Consumer: v.Consumer, Provider: v.Provider, SizeGB: v.SizeGB})
+	}
+	slices.SortFunc(kept, func(a, b *state.Volume) int {
+		return strings.Compare(a.Service+" "+a.Consumer+" "+a.Provider, b.Service+" "+b.Consumer+" "+b.Provider)
+	})
+	s.state.Volumes = kept
+	return s.store.Write(s.state)
+}
+
+// sameVolumes reports whether the recorded volumes are the placed ones.
+func sameVolumes(recorded []*state.Volume, placed []zpool.Volume) bool {
+	if len(recorded) != len(placed) {
+		return false
+	}
+	have := map[string]int64{}
+	for _, v := range recorded {
+		have[v.Provider] = v.SizeGB
+	}
+	for _, v := range placed {
+		if size, ok := have[v.Provider]; !ok || size != v.SizeGB {
+			return false
+		}
+	}
+	return true
+}
+
+// providersOf names the providers of volumes: "p1, p2 and p3".
+func providersOf(volumes []zpool.Volume) string {
+	names := make([]string, len(volumes))
+	for i, v := range volumes {
+		names[i] = v.Provider
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
