@@ -1,8 +1,10 @@
 package generator
 
 import (
+	"fmt"
 	"net/netip"
 	"sort"
+	"strings"
 
 	"github.com/freecloud/freecloud/generator/config"
 	"github.com/freecloud/freecloud/mesh"
@@ -78,7 +80,7 @@ func coordinate(dep *config.Deployment, s *config.Service, m *config.Machine) (m
 	var diags hcl.Diagnostics
 	switch s.Profile.Cluster {
 	case config.MeshCoordinator:
-		extra = meshValues(dep, s, m)
+		extra, diags = meshValues(dep, s, m)
 	case GarageCoordinator:
 		extra, diags = garageValues(dep, s, m)
 	case ZpoolCoordinator:
@@ -93,17 +95,31 @@ func coordinate(dep *config.Deployment, s *config.Service, m *config.Machine) (m
 // meshValues are the mesh coordinator's cluster.*: the member's own
 // address and prefix length, its peers and whether its port is open to
 // the internet (package mesh decides all three).
-func meshValues(dep *config.Deployment, s *config.Service, m *config.Machine) map[string]cty.Value {
+func meshValues(dep *config.Deployment, s *config.Service, m *config.Machine) (map[string]cty.Value, hcl.Diagnostics) {
 	members := meshMembers(dep, s)
+	var diags hcl.Diagnostics
+	if isolated := mesh.Isolated(members); len(isolated) > 0 {
+		pairs := make([]string, len(isolated))
+		for i, p := range isolated {
+			pairs[i] = p[0] + " and " + p[1]
+		}
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Mesh members that cannot reach each other",
+			Detail:  fmt.Sprintf("Service %q: %s are behind NAT at different sites, and the mesh has no member with a public address and an IPv4 mesh address to relay between them. Add one (a small cloud server will do), or give them addresses they can reach each other at.", s.Name, strings.Join(pairs, ", ")),
+			Subject: serviceRange(s).Ptr()})
+	}
 	prefix := netip.MustParsePrefix(s.Params["cidr"].AsString())
 	var peers []cty.Value
 	for _, p := range mesh.Peers(m.Name, members) {
+		allowed := make([]cty.Value, len(p.AllowedIPs))
+		for i, a := range p.AllowedIPs {
+			allowed[i] = cty.StringVal(a)
+		}
 		peers = append(peers, cty.ObjectVal(map[string]cty.Value{
-			"machine":    cty.StringVal(p.Name),
-			"public_key": cty.StringVal(p.PublicKey),
-			"allowed_ip": cty.StringVal(p.AllowedIP),
-			"endpoint":   nullable(p.Endpoint),
-			"keepalive":  cty.NumberIntVal(int64(p.Keepalive)),
+			"machine":     cty.StringVal(p.Name),
+			"public_key":  cty.StringVal(p.PublicKey),
+			"allowed_ips": cty.ListVal(allowed),
+			"endpoint":    nullable(p.Endpoint),
+			"keepalive":   cty.NumberIntVal(int64(p.Keepalive)),
 		}))
 	}
 	peerList := cty.ListValEmpty(peerType)
@@ -115,11 +131,12 @@ func meshValues(dep *config.Deployment, s *config.Service, m *config.Machine) ma
 		"prefix_length": cty.NumberIntVal(int64(prefix.Bits())),
 		"peers":         peerList,
 		"listens":       cty.BoolVal(mesh.Listens(m.Name, members)),
-	}
+		"forwards":      cty.BoolVal(mesh.Forwards(m.Name, members)),
+	}, diags
 }
 
 var peerType = cty.Object(map[string]cty.Type{
-	"machine": cty.String, "public_key": cty.String, "allowed_ip": cty.String, "endpoint": cty.String, "keepalive": cty.Number,
+	"machine": cty.String, "public_key": cty.String, "allowed_ips": cty.List(cty.String), "endpoint": cty.String, "keepalive": cty.Number,
 })
 
 // meshMembers are a mesh service's members as package mesh sees them. A
@@ -139,7 +156,14 @@ func meshMembers(dep *config.Deployment, s *config.Service) []mesh.Member {
 		if m.Jump != nil {
 			public = ""
 		}
-		out = append(out, mesh.Member{Name: m.Name, Address: addr, Public: public, PublicKey: dep.Fact(m, s.Name, meshKeyFact), Port: port})
+		member := mesh.Member{Name: m.Name, Address: addr, Public: public, PublicKey: dep.Fact(m, s.Name, meshKeyFact), Port: port}
+		// Machines of one bare-metal provider block share a site: an
+		// office whose machines reach each other on their private
+		// addresses, NAT or not towards the internet.
+		if m.Provider.Kind != nil && m.Provider.Kind.Type == "baremetal" && m.Address != "" && mesh.BehindNAT(m.Address) {
+			member.Site, member.Local = m.Provider.Address(), m.Address
+		}
+		out = append(out, member)
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -24,17 +25,19 @@ func meshDeployment(machines []string) string {
 	b.WriteString(`deployment "acme" {}
 provider "hetzner" "eu" {}
 provider "baremetal" "office" {}
+provider "baremetal" "home" {}
 `)
 	locations := []string{"fsn1", "nbg1", "hel1"}
 	var refs []string
 	for i, name := range machines {
 		refs = append(refs, "machine."+name)
 		if strings.HasPrefix(name, "n") {
-			jump := ""
+			// n3 is at another site, reached through a bastion.
+			site, jump := "office", ""
 			if name == "n3" {
-				jump = `ssh_jump = "bastion.acme.example"`
+				site, jump = "home", `ssh_jump = "bastion.acme.example"`
 			}
-			fmt.Fprintf(&b, "machine %q {\n  provider = provider.baremetal.office\n  address = \"192.168.1.%d\"\n  country = \"DE\"\n  %s\n}\n", name, 10+i, jump)
+			fmt.Fprintf(&b, "machine %q {\n  provider = provider.baremetal.%s\n  address = \"192.168.1.%d\"\n  country = \"DE\"\n  %s\n}\n", name, site, 10+i, jump)
 			continue
 		}
 		fmt.Fprintf(&b, "machine %q {\n  provider = provider.hetzner.eu\n  location = %q\n  size = \"cx32\"\n}\n", name, locations[i%3])
@@ -81,6 +84,7 @@ func loadBuiltin(t *testing.T, src string, facts config.Facts) (*config.Deployme
 type wgInterface struct {
 	IPs        []string `json:"ips"`
 	ListenPort int      `json:"listenPort"`
+	PostSetup  []string `json:"postSetup"`
 	Peers      []struct {
 		Name                string   `json:"name"`
 		PublicKey           string   `json:"publicKey"`
@@ -116,9 +120,10 @@ func evalNetworking(t *testing.T, dir, machine string) hostNetworking {
 }
 
 // A ten-machine mesh parses, and each host's WireGuard interface lists
-// every other member with its key and address, an endpoint only for the
-// members reachable from the internet, and keepalives only from the
-// members behind NAT; only the public members open the port.
+// the other members with their keys and addresses, an endpoint for the
+// members reachable from the internet or on the same site, and
+// keepalives only from the members behind NAT to public ones. Members
+// behind NAT at different sites go through the relay.
 func TestTenNodeMesh(t *testing.T) {
 	nixtest.Require(t)
 	dep, cat := loadBuiltin(t, meshDeployment(tenMachines), meshFacts(tenMachines, nil))
@@ -146,6 +151,10 @@ func TestTenNodeMesh(t *testing.T) {
 		}
 		seen[a] = true
 	}
+	// n1 and n2 share the office: direct peers at their LAN addresses.
+	// n3, at home, reaches them through the relay w1 (the first public
+	// member), which routes between them on its mesh interface.
+	office := map[string]bool{"n1": true, "n2": true}
 	for _, self := range tenMachines {
 		natted := strings.HasPrefix(self, "n")
 		net := evalNetworking(t, dir, self)
@@ -156,15 +165,32 @@ func TestTenNodeMesh(t *testing.T) {
 		if len(wg.IPs) != 1 || wg.IPs[0] != addresses[self]+"/24" || wg.ListenPort != 51820 {
 			t.Errorf("%s: ips %v port %d, want %s/24 on 51820", self, wg.IPs, wg.ListenPort, addresses[self])
 		}
+		if forwards := strings.Contains(strings.Join(wg.PostSetup, "\n"), "/proc/sys/net/ipv4/conf/wg-mesh/forwarding"); forwards != (self == "w1") {
+			t.Errorf("%s: forwards on the mesh: %v (postSetup %q)", self, forwards, wg.PostSetup)
+		}
 		var names []string
 		for _, p := range wg.Peers {
 			names = append(names, p.Name)
-			if p.PublicKey != wgKey(p.Name) || len(p.AllowedIPs) != 1 || p.AllowedIPs[0] != addresses[p.Name]+"/32" {
-				t.Errorf("%s: peer %s has key %s and allowed IPs %v", self, p.Name, p.PublicKey, p.AllowedIPs)
+			allowed := []string{addresses[p.Name] + "/32"}
+			if p.Name == "w1" && self == "n3" {
+				allowed = append(allowed, addresses["n1"]+"/32", addresses["n2"]+"/32")
+			}
+			if p.Name == "w1" && office[self] {
+				allowed = append(allowed, addresses["n3"]+"/32")
+			}
+			if p.PublicKey != wgKey(p.Name) || !slices.Equal(p.AllowedIPs, allowed) {
+				t.Errorf("%s: peer %s has key %s and allowed IPs %v, want %v", self, p.Name, p.PublicKey, p.AllowedIPs, allowed)
 			}
 			public := strings.HasPrefix(p.Name, "w")
-			if public != (p.Endpoint != "") || public && !strings.HasPrefix(p.Endpoint, "203.0.113.") {
-				t.Errorf("%s: peer %s has endpoint %q", self, p.Name, p.Endpoint)
+			wantEndpoint := ""
+			switch {
+			case public:
+				wantEndpoint = "203.0.113."
+			case office[self] && office[p.Name]:
+				wantEndpoint = "192.168.1."
+			}
+			if (wantEndpoint == "") != (p.Endpoint == "") || !strings.HasPrefix(p.Endpoint, wantEndpoint) {
+				t.Errorf("%s: peer %s has endpoint %q, want one in %q", self, p.Name, p.Endpoint, wantEndpoint)
 			}
 			if want := map[bool]int{true: 25, false: 0}[natted && public]; p.PersistentKeepalive != want {
 				t.Errorf("%s: peer %s keepalive %d, want %d", self, p.Name, p.PersistentKeepalive, want)
@@ -173,7 +199,7 @@ func TestTenNodeMesh(t *testing.T) {
 		sort.Strings(names)
 		var others []string
 		for _, m := range tenMachines {
-			if m != self {
+			if m != self && !(self == "n3" && office[m]) && !(office[self] && m == "n3") {
 				others = append(others, m)
 			}
 		}
@@ -185,9 +211,26 @@ func TestTenNodeMesh(t *testing.T) {
 		for _, port := range net.Firewall.AllowedUDPPorts {
 			opens = opens || port == 51820
 		}
-		if opens == natted {
+		if opens != (!natted || office[self]) {
 			t.Errorf("%s: opens the WireGuard port: %v", self, opens)
 		}
+	}
+}
+
+// Two sites behind NAT and no public member: the members at different
+// sites cannot reach each other, and plan says so, naming them.
+func TestMeshIsolatedSitesWarned(t *testing.T) {
+	machines := []string{"n1", "n2", "n3"}
+	dep, cat := loadBuiltin(t, meshDeployment(machines), meshFacts(machines, nil))
+	_, diags := Generate(dep, cat)
+	var found []string
+	for _, d := range diags {
+		if d.Summary == "Mesh members that cannot reach each other" {
+			found = append(found, d.Detail)
+		}
+	}
+	if len(found) != 1 || !strings.Contains(found[0], "n1 and n3, n2 and n3") || diags.HasErrors() {
+		t.Errorf("warnings %q, errors %v", found, diags.HasErrors())
 	}
 }
 

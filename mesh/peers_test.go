@@ -92,19 +92,19 @@ func TestPeers(t *testing.T) {
 			// and no keepalives at all.
 			self: "web1",
 			want: []Peer{
-				{Name: "nas1", PublicKey: keyB, AllowedIP: "10.77.0.2/32"},
-				{Name: "nas2", PublicKey: keyC, AllowedIP: "10.77.0.3/32"},
-				{Name: "v6", PublicKey: keyA, AllowedIP: "fd77::5/128", Endpoint: "vpn.example.org:4500"},
+				{Name: "nas1", PublicKey: keyB, AllowedIPs: []string{"10.77.0.2/32"}},
+				{Name: "nas2", PublicKey: keyC, AllowedIPs: []string{"10.77.0.3/32"}},
+				{Name: "v6", PublicKey: keyA, AllowedIPs: []string{"fd77::5/128"}, Endpoint: "vpn.example.org:4500"},
 			},
 		},
 		{
-			// Behind NAT: keepalives towards every peer it can reach;
-			// the other NAT'd machine has neither endpoint nor keepalive.
+			// Behind NAT: keepalives towards every public peer. The other
+			// NAT'd machine, at no common site, is reached through the
+			// relay, web1: its address is routed there.
 			self: "nas1",
 			want: []Peer{
-				{Name: "nas2", PublicKey: keyC, AllowedIP: "10.77.0.3/32"},
-				{Name: "v6", PublicKey: keyA, AllowedIP: "fd77::5/128", Endpoint: "vpn.example.org:4500", Keepalive: 25},
-				{Name: "web1", PublicKey: keyA, AllowedIP: "10.77.0.1/32", Endpoint: "203.0.113.7:51820", Keepalive: 25},
+				{Name: "v6", PublicKey: keyA, AllowedIPs: []string{"fd77::5/128"}, Endpoint: "vpn.example.org:4500", Keepalive: 25},
+				{Name: "web1", PublicKey: keyA, AllowedIPs: []string{"10.77.0.1/32", "10.77.0.3/32"}, Endpoint: "203.0.113.7:51820", Keepalive: 25},
 			},
 		},
 		{
@@ -112,10 +112,10 @@ func TestPeers(t *testing.T) {
 			// peers it knows.
 			self: "new",
 			want: []Peer{
-				{Name: "nas1", PublicKey: keyB, AllowedIP: "10.77.0.2/32"},
-				{Name: "nas2", PublicKey: keyC, AllowedIP: "10.77.0.3/32"},
-				{Name: "v6", PublicKey: keyA, AllowedIP: "fd77::5/128", Endpoint: "vpn.example.org:4500"},
-				{Name: "web1", PublicKey: keyA, AllowedIP: "10.77.0.1/32", Endpoint: "203.0.113.7:51820"},
+				{Name: "nas1", PublicKey: keyB, AllowedIPs: []string{"10.77.0.2/32"}},
+				{Name: "nas2", PublicKey: keyC, AllowedIPs: []string{"10.77.0.3/32"}},
+				{Name: "v6", PublicKey: keyA, AllowedIPs: []string{"fd77::5/128"}, Endpoint: "vpn.example.org:4500"},
+				{Name: "web1", PublicKey: keyA, AllowedIPs: []string{"10.77.0.1/32"}, Endpoint: "203.0.113.7:51820"},
 			},
 		},
 	}
@@ -131,6 +131,76 @@ func TestPeers(t *testing.T) {
 	noAddr := []Member{{Name: "a", Public: "1.2.3.4", PublicKey: keyA}, {Name: "b", PublicKey: keyB}}
 	if got := Peers("b", noAddr); len(got) != 0 {
 		t.Errorf("a member without a mesh address became a peer: %+v", got)
+	}
+}
+
+// Members behind NAT: neighbours on one site are direct peers at their
+// local addresses; members at different sites go through the relay, the
+// first public member by name with a key and an IPv4 mesh address; with
+// no such member they are isolated, and told.
+func TestPeersBehindNAT(t *testing.T) {
+	ip := netip.MustParseAddr
+	office1 := Member{Name: "a1", Address: ip("10.77.0.11"), Public: "192.168.1.10", Site: "provider.baremetal.office", Local: "192.168.1.10", PublicKey: keyA}
+	office2 := Member{Name: "a2", Address: ip("10.77.0.12"), Site: "provider.baremetal.office", Local: "192.168.1.11", PublicKey: keyB, Port: 51900}
+	home := Member{Name: "h1", Address: ip("10.77.0.21"), Public: "100.64.3.4", Site: "provider.baremetal.home", Local: "10.0.0.2", PublicKey: keyC}
+	cloudB := Member{Name: "zz", Address: ip("10.77.0.2"), Public: "203.0.113.9", PublicKey: keyB}
+	cloudA := Member{Name: "w1", Address: ip("10.77.0.1"), Public: "203.0.113.7", PublicKey: keyA}
+	unkeyed := Member{Name: "b0", Address: ip("10.77.0.3"), Public: "203.0.113.8"}
+	members := []Member{office1, office2, home, cloudB, cloudA, unkeyed}
+
+	if got := Relay(members); got != "w1" {
+		t.Errorf("Relay = %q, want w1 (b0 has no key yet)", got)
+	}
+	want := []Peer{
+		{Name: "a2", PublicKey: keyB, AllowedIPs: []string{"10.77.0.12/32"}, Endpoint: "192.168.1.11:51900"},
+		{Name: "w1", PublicKey: keyA, AllowedIPs: []string{"10.77.0.1/32", "10.77.0.21/32"}, Endpoint: "203.0.113.7:51820", Keepalive: 25},
+		{Name: "zz", PublicKey: keyB, AllowedIPs: []string{"10.77.0.2/32"}, Endpoint: "203.0.113.9:51820", Keepalive: 25},
+	}
+	if got := Peers("a1", members); !reflect.DeepEqual(got, want) {
+		t.Errorf("Peers(a1) =\n%+v\nwant\n%+v", got, want)
+	}
+	want = []Peer{
+		{Name: "w1", PublicKey: keyA, AllowedIPs: []string{"10.77.0.1/32", "10.77.0.11/32", "10.77.0.12/32"}, Endpoint: "203.0.113.7:51820", Keepalive: 25},
+		{Name: "zz", PublicKey: keyB, AllowedIPs: []string{"10.77.0.2/32"}, Endpoint: "203.0.113.9:51820", Keepalive: 25},
+	}
+	if got := Peers("h1", members); !reflect.DeepEqual(got, want) {
+		t.Errorf("Peers(h1) =\n%+v\nwant\n%+v", got, want)
+	}
+	// The relay and the other public member are direct peers of all.
+	for _, self := range []string{"w1", "zz"} {
+		if got := Peers(self, members); len(got) != 4 {
+			t.Errorf("Peers(%s) = %+v, want the 4 other keyed members", self, got)
+		}
+	}
+	if !Forwards("w1", members) || Forwards("zz", members) || Forwards("a1", members) {
+		t.Error("only the relay forwards")
+	}
+	for self, want := range map[string]bool{"a1": true, "a2": true, "h1": false, "w1": true} {
+		if got := Listens(self, members); got != want {
+			t.Errorf("Listens(%s) = %v, want %v", self, got, want)
+		}
+	}
+	if got := Isolated(members); got != nil {
+		t.Errorf("Isolated with a relay: %v", got)
+	}
+
+	// Neighbours only: nobody needs a relay, nobody forwards.
+	if got := Relay([]Member{office1, office2, cloudA}); got != "" {
+		t.Errorf("Relay without members at different sites = %q", got)
+	}
+	// No public member: the sites cannot reach each other.
+	alone := []Member{office1, office2, home}
+	if got := Isolated(alone); !reflect.DeepEqual(got, [][2]string{{"a1", "h1"}, {"a2", "h1"}}) {
+		t.Errorf("Isolated = %v", got)
+	}
+	if got := Peers("h1", alone); len(got) != 0 {
+		t.Errorf("Peers(h1) without a relay = %+v", got)
+	}
+	// An IPv6 mesh has no relay.
+	v6 := []Member{office1, home, {Name: "w6", Address: ip("fd77::1"), Public: "203.0.113.7", PublicKey: keyA}}
+	v6[0].Address, v6[1].Address = ip("fd77::11"), ip("fd77::21")
+	if got := Relay(v6); got != "" || len(Isolated(v6)) != 1 {
+		t.Errorf("IPv6 mesh: relay %q, isolated %v", got, Isolated(v6))
 	}
 }
 

@@ -10,8 +10,13 @@
 #
 # A member with a public address is an endpoint and opens the port; one
 # behind NAT (a private or unknown address, or reached through ssh_jump)
-# opens nothing, dials the public members and keeps its NAT mapping open
-# with keepalives. Two members both behind NAT do not reach each other.
+# dials the public members and keeps its NAT mapping open with
+# keepalives. Members behind NAT on one site (machines of one bare-metal
+# provider block, with private addresses) are direct peers at those
+# addresses, and open the port for each other. Members behind NAT at
+# different sites reach each other through a relay: the first public
+# member by name, whose mesh interface forwards (IPv4 meshes only; plan
+# warns about members that stay apart).
 #
 # The interface is made by NixOS's scripted WireGuard backend
 # (networking.wireguard.useNetworkd = false), although freecloud's hosts
@@ -96,8 +101,12 @@ profile "wireguard-mesh" {
         listenPort             = param.port
         privateKeyFile         = "/var/lib/freecloud/mesh/${service.name}.key"
         generatePrivateKeyFile = true
+        # The relay forwards between members behind NAT at different
+        # sites, on the mesh interface only (IPv4 forwarding is decided
+        # by the interface a packet comes in on).
+        postSetup = cluster.forwards ? ["echo 1 > /proc/sys/net/ipv4/conf/${param.interface}/forwarding"] : []
         peers = [for p in cluster.peers : merge(
-          { name = p.machine, publicKey = p.public_key, allowedIPs = [p.allowed_ip] },
+          { name = p.machine, publicKey = p.public_key, allowedIPs = p.allowed_ips },
           p.endpoint == null ? {} : { endpoint = p.endpoint },
           p.keepalive == 0 ? {} : { persistentKeepalive = p.keepalive },
         )]
