@@ -131,17 +131,7 @@ func TestTenNodeMesh(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	dir := t.TempDir()
-	if err := Write(dir, tree); err != nil {
-		t.Fatal(err)
-	}
-	var files []string
-	for _, p := range tree.Paths() {
-		if strings.HasSuffix(p, ".nix") {
-			files = append(files, p)
-		}
-	}
-	nixtest.ParseFiles(t, dir, files...)
+	dir := parseTree(t, tree)
 
 	addresses := dep.Services[0].MeshAddresses
 	seen := map[string]bool{}

@@ -187,8 +187,8 @@ func TestGenerateLayout(t *testing.T) {
 }
 
 // parseTree writes tree to disk and parses every .nix file with the real
-// Nix parser.
-func parseTree(t *testing.T, tree Tree) {
+// Nix parser; it returns where the tree is, for evaluations.
+func parseTree(t *testing.T, tree Tree) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "nix")
 	if err := Write(dir, tree); err != nil {
@@ -201,6 +201,7 @@ func parseTree(t *testing.T, tree Tree) {
 		}
 	}
 	nixtest.ParseFiles(t, dir, files...)
+	return dir
 }
 
 func TestGenerateIsDeterministic(t *testing.T) {

@@ -328,9 +328,8 @@ func TestSecretsModuleAssertions(t *testing.T) {
 // stat (whose file system type for the ramfs is $FAKE_FSTYPE) are moved
 // below it.
 type sandbox struct {
-	t    *testing.T
-	root string
-	env  []string
+	sandboxDir
+	env []string
 }
 
 // fakeAge decrypts the stand-in ciphertexts of writeCiphertext: the line
@@ -385,10 +384,8 @@ func newSandbox(t *testing.T) *sandbox {
 			t.Fatal(err)
 		}
 	}
-	return &sandbox{t: t, root: root, env: []string{"PATH=" + bin + ":" + os.Getenv("PATH"), "SANDBOX=" + root}}
+	return &sandbox{sandboxDir: sandboxDir{t: t, root: root}, env: []string{"PATH=" + bin + ":" + os.Getenv("PATH"), "SANDBOX=" + root}}
 }
-
-func (s *sandbox) path(p string) string { return filepath.Join(s.root, p) }
 
 // run runs script with the host's paths moved into the sandbox; it returns
 // stderr and whether the script succeeded.
@@ -410,20 +407,6 @@ func (s *sandbox) run(script string, env ...string) (string, bool) {
 		}
 	}
 	return stderr.String(), err == nil
-}
-
-func (s *sandbox) read(p string) string {
-	s.t.Helper()
-	data, err := os.ReadFile(s.path(p))
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return string(data)
-}
-
-func (s *sandbox) exists(p string) bool {
-	_, err := os.Stat(s.path(p))
-	return err == nil
 }
 
 func (s *sandbox) touch(p string) {

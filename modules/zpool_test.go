@@ -508,10 +508,7 @@ func TestZpoolBothRoles(t *testing.T) {
 //	dev/disk/by-path/...      the disks udev would make
 //
 // Every command the fakes run is logged to <tool>.log.
-type zpoolSandbox struct {
-	t    *testing.T
-	root string
-}
+type zpoolSandbox struct{ sandboxDir }
 
 const fakeZfs = `#!/usr/bin/env bash
 set -eu
@@ -607,10 +604,8 @@ func newZpoolSandbox(t *testing.T) *zpoolSandbox {
 			t.Fatal(err)
 		}
 	}
-	return &zpoolSandbox{t: t, root: root}
+	return &zpoolSandbox{sandboxDir{t: t, root: root}}
 }
-
-func (s *zpoolSandbox) path(p string) string { return filepath.Join(s.root, p) }
 
 var pathLine = regexp.MustCompile(`(?m)^export PATH=.*$`)
 
@@ -646,20 +641,6 @@ func (s *zpoolSandbox) write(p, text string) {
 	if err := os.WriteFile(s.path(p), []byte(text), 0o644); err != nil {
 		s.t.Fatal(err)
 	}
-}
-
-func (s *zpoolSandbox) read(p string) string {
-	s.t.Helper()
-	data, err := os.ReadFile(s.path(p))
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return string(data)
-}
-
-func (s *zpoolSandbox) exists(p string) bool {
-	_, err := os.Stat(s.path(p))
-	return err == nil
 }
 
 func (s *zpoolSandbox) count(dir string) int {

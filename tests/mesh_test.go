@@ -28,6 +28,17 @@ func publish(t *testing.T, h *sshhost.Host, service, fact, value string) {
 	}
 }
 
+// officeMachine declares a bare-metal machine of the office on a
+// stand-in host, with more attributes (extra, a line each) if given.
+func officeMachine(name string, h *sshhost.Host, extra string) string {
+	return fmt.Sprintf("machine %q {\n  provider = provider.baremetal.office\n  address = \"127.0.0.1\"\n  port = %d\n  user = %q\n  country = \"DE\"\n%s}\n", name, h.Port, h.User, extra)
+}
+
+// officeMesh declares the mesh "office" of the machines refs name.
+func officeMesh(refs []string) string {
+	return fmt.Sprintf("service \"office\" {\n  profile  = \"wireguard-mesh\"\n  machines = [%s]\n  with     = { cidr = \"10.77.0.0/24\" }\n}\n", strings.Join(refs, ", "))
+}
+
 func wireguardKey(name string) string {
 	sum := sha256.Sum256([]byte("wg " + name))
 	return base64.StdEncoding.EncodeToString(sum[:])
@@ -50,7 +61,7 @@ func TestMeshConvergesInOneApply(t *testing.T) {
 	var conf strings.Builder
 	conf.WriteString("deployment \"lab\" {}\nprovider \"baremetal\" \"office\" {}\n")
 	for _, n := range names {
-		fmt.Fprintf(&conf, "machine %q {\n  provider = provider.baremetal.office\n  address = \"127.0.0.1\"\n  port = %d\n  user = %q\n  country = \"DE\"\n}\n", n, hosts[n].Port, hosts[n].User)
+		conf.WriteString(officeMachine(n, hosts[n], ""))
 	}
 	conf.WriteString(`service "office" {
   profile  = "wireguard-mesh"
@@ -141,16 +152,12 @@ func TestGarageLayoutApplied(t *testing.T) {
 		conf.WriteString("deployment \"lab\" {}\nprovider \"baremetal\" \"office\" {}\n")
 		var refs []string
 		for _, n := range members {
-			fmt.Fprintf(&conf, "machine %q {\n  provider = provider.baremetal.office\n  address = \"127.0.0.1\"\n  port = %d\n  user = %q\n  country = \"DE\"\n}\n", n, hosts[n].Port, hosts[n].User)
+			conf.WriteString(officeMachine(n, hosts[n], ""))
 			refs = append(refs, "machine."+n)
 			fmt.Fprintf(&conf, "service \"proxy-%s\" {\n  profile = \"reverse-proxy\"\n  machine = machine.%s\n  with = { acme_email = \"ops@lab.example\" }\n}\n", n, n)
 		}
-		fmt.Fprintf(&conf, `service "office" {
-  profile  = "wireguard-mesh"
-  machines = [%[1]s]
-  with     = { cidr = "10.77.0.0/24" }
-}
-service "s3" {
+		conf.WriteString(officeMesh(refs))
+		fmt.Fprintf(&conf, `service "s3" {
   profile  = "garage"
   machines = [%[1]s]
   with     = { domain = "s3.lab.example", zones = %[2]s, capacity_gb = { nas1 = 500, nas2 = 500, nas3 = 1000 } }

@@ -42,16 +42,11 @@ func TestPoolMadeOnceAndRepaired(t *testing.T) {
 		conf.WriteString("deployment \"lab\" {}\nprovider \"baremetal\" \"office\" {}\n")
 		var refs []string
 		for _, n := range members {
-			fmt.Fprintf(&conf, "machine %q {\n  provider = provider.baremetal.office\n  address = \"127.0.0.1\"\n  port = %d\n  user = %q\n  country = \"DE\"\n  disks = [{ name = \"pool\", size = 1000, format = \"raw\", device = %q }]\n}\n",
-				n, hosts[n].Port, hosts[n].User, rawDisk)
+			conf.WriteString(officeMachine(n, hosts[n], fmt.Sprintf("  disks = [{ name = \"pool\", size = 1000, format = \"raw\", device = %q }]\n", rawDisk)))
 			refs = append(refs, "machine."+n)
 		}
-		fmt.Fprintf(&conf, `service "office" {
-  profile  = "wireguard-mesh"
-  machines = [%[1]s]
-  with     = { cidr = "10.77.0.0/24" }
-}
-service "vault" {
+		conf.WriteString(officeMesh(refs))
+		fmt.Fprintf(&conf, `service "vault" {
   profile = "zfs-iscsi-pool"
   roles   = { provider = [%[1]s], consumer = [machine.nas1] }
 }

@@ -55,6 +55,20 @@ scan() {
 	done | sort -u
 }
 
+# refuse_used <device>: fail as zpool does without -f on a device that
+# holds a signature.
+refuse_used() {
+	if [ -s "$1" ]; then
+		echo "invalid vdev specification" >&2
+		echo "use '-f' to override the following errors:" >&2
+		echo "$1 contains a filesystem of type '$(sed -n 's/^TYPE=//p' "$1")'" >&2
+		exit 1
+	fi
+}
+
+# label <device> <pool>: write the pool's label, as blkid shows it.
+label() { printf 'LABEL=%s\nTYPE=zfs_member\nUSAGE=filesystem\n' "$2" >"$1"; }
+
 no_pool() {
 	echo "cannot open '$1': no such pool" >&2
 	exit 1
@@ -132,18 +146,13 @@ create)
 			echo "cannot open '$dev': No such device or address" >&2
 			exit 1
 		fi
-		if [ -s "$dev" ]; then
-			echo "invalid vdev specification" >&2
-			echo "use '-f' to override the following errors:" >&2
-			echo "$dev contains a filesystem of type '$(sed -n 's/^TYPE=//p' "$dev")'" >&2
-			exit 1
-		fi
+		refuse_used "$dev"
 	done
 	{
 		echo "$layout"
 		for dev in $devs; do echo "$dev"; done
 	} >"$pools/$pool"
-	for dev in $devs; do printf 'LABEL=%s\nTYPE=zfs_member\nUSAGE=filesystem\n' "$pool" >"$dev"; done
+	for dev in $devs; do label "$dev" "$pool"; done
 	: >"$pools/$pool.imported"
 	;;
 status)
@@ -191,13 +200,8 @@ replace)
 		echo "cannot open '$new': No such device or address" >&2
 		exit 1
 	fi
-	if [ -s "$new" ]; then
-		echo "invalid vdev specification" >&2
-		echo "use '-f' to override the following errors:" >&2
-		echo "$new contains a filesystem of type '$(sed -n 's/^TYPE=//p' "$new")'" >&2
-		exit 1
-	fi
-	printf 'LABEL=%s\nTYPE=zfs_member\nUSAGE=filesystem\n' "$pool" >"$new"
+	refuse_used "$new"
+	label "$new" "$pool"
 	awk -v o="$match" -v n="$new" '{ print ($0 == o ? n : $0) }' "$pools/$pool" >"$pools/$pool.new" && mv "$pools/$pool.new" "$pools/$pool"
 	;;
 *)
