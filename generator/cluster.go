@@ -98,14 +98,9 @@ func coordinate(dep *config.Deployment, s *config.Service, m *config.Machine) (m
 func meshValues(dep *config.Deployment, s *config.Service, m *config.Machine) (map[string]cty.Value, hcl.Diagnostics) {
 	members := meshMembers(dep, s)
 	var diags hcl.Diagnostics
-	if isolated := mesh.Isolated(members); len(isolated) > 0 {
-		pairs := make([]string, len(isolated))
-		for i, p := range isolated {
-			pairs[i] = p[0] + " and " + p[1]
-		}
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Mesh members that cannot reach each other",
-			Detail:  fmt.Sprintf("Service %q: %s are behind NAT at different sites, and the mesh has no member with a public address and an IPv4 mesh address to relay between them. Add one (a small cloud server will do), or give them addresses they can reach each other at.", s.Name, strings.Join(pairs, ", ")),
-			Subject: serviceRange(s).Ptr()})
+	// The service's problems are told once, with its first member.
+	if s.Members[0].Machine == m {
+		diags = isolatedWarning(s, members)
 	}
 	prefix := netip.MustParsePrefix(s.Params["cidr"].AsString())
 	var peers []cty.Value
@@ -133,6 +128,22 @@ func meshValues(dep *config.Deployment, s *config.Service, m *config.Machine) (m
 		"listens":       cty.BoolVal(mesh.Listens(m.Name, members)),
 		"forwards":      cty.BoolVal(mesh.Forwards(m.Name, members)),
 	}, diags
+}
+
+// isolatedWarning warns about the mesh members behind NAT that cannot
+// reach each other: no relay serves them.
+func isolatedWarning(s *config.Service, members []mesh.Member) hcl.Diagnostics {
+	isolated := mesh.Isolated(members)
+	if len(isolated) == 0 {
+		return nil
+	}
+	pairs := make([]string, len(isolated))
+	for i, p := range isolated {
+		pairs[i] = p[0] + " and " + p[1]
+	}
+	return hcl.Diagnostics{&hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Mesh members that cannot reach each other",
+		Detail:  fmt.Sprintf("Service %q: %s are behind NAT at different sites, and the mesh has no member with a public address and an IPv4 mesh address to relay between them. Add one (a small cloud server will do), or give them addresses they can reach each other at.", s.Name, strings.Join(pairs, ", ")),
+		Subject: serviceRange(s).Ptr()}}
 }
 
 var peerType = cty.Object(map[string]cty.Type{

@@ -189,13 +189,24 @@ func Relay(members []Member) string {
 }
 
 // needsRelay reports whether two known members are behind NAT at
-// different sites.
+// different sites. Members behind NAT fall into groups that reach each
+// other directly (a site's neighbours; anyone else alone), and a relay is
+// needed as soon as there are two groups. Linear: Peers calls it for
+// every member.
 func needsRelay(members []Member) bool {
-	for i, a := range members {
-		for _, b := range members[i+1:] {
-			if a.known() && b.known() && a.natted() && b.natted() && !neighbours(a, b) {
-				return true
-			}
+	first := ""
+	for _, m := range members {
+		if !m.known() || !m.natted() {
+			continue
+		}
+		group := "member " + m.Name
+		if m.Site != "" && m.Local != "" {
+			group = "site " + m.Site
+		}
+		if first == "" {
+			first = group
+		} else if group != first {
+			return true
 		}
 	}
 	return false

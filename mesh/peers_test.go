@@ -1,6 +1,7 @@
 package mesh
 
 import (
+	"fmt"
 	"net/netip"
 	"reflect"
 	"testing"
@@ -244,6 +245,31 @@ func TestValidPublicKey(t *testing.T) {
 	for _, tt := range tests {
 		if got := ValidPublicKey(tt.key); got != tt.want {
 			t.Errorf("ValidPublicKey(%q) = %v, want %v", tt.key, got, tt.want)
+		}
+	}
+}
+
+// BenchmarkPeers1000 is every member's peer list in a 1,000-member mesh:
+// 500 public, 250 in one office, 250 each at a site of its own (so the
+// relay carries them): what generating the mesh's hosts costs.
+func BenchmarkPeers1000(b *testing.B) {
+	members := make([]Member, 1000)
+	for i := range members {
+		m := Member{Name: fmt.Sprintf("m%04d", i), Address: netip.AddrFrom4([4]byte{10, 77, byte(i >> 8), byte(i)}), PublicKey: keyA}
+		switch {
+		case i < 500:
+			m.Public = fmt.Sprintf("203.0.%d.%d", i>>8, i&255)
+		case i < 750:
+			m.Site, m.Local = "office", fmt.Sprintf("192.168.%d.%d", i>>8, i&255)
+		default:
+			m.Site, m.Local = fmt.Sprintf("home%d", i), "192.168.1.2"
+		}
+		members[i] = m
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, m := range members {
+			Peers(m.Name, members)
 		}
 	}
 }

@@ -115,3 +115,13 @@ func FuzzParseHealth(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParseHealth(b *testing.B) {
+	status := readStatus(b, "status-replacing.txt")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseHealth(status); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
