@@ -107,16 +107,23 @@ type hostNetworking struct {
 // configuration.nix sets, with the real Nix evaluator.
 func evalNetworking(t *testing.T, dir, machine string) hostNetworking {
 	t.Helper()
-	expr := fmt.Sprintf(`(import %s { config = {}; lib = {}; pkgs = {}; }).networking`, filepath.Join(dir, "hosts", machine, "configuration.nix"))
+	var out hostNetworking
+	evalOption(t, dir, machine, "networking", &out)
+	return out
+}
+
+// evalOption evaluates the options below path (an attribute path, like
+// networking) that a generated configuration.nix sets, into out.
+func evalOption(t *testing.T, dir, machine, path string, out any) {
+	t.Helper()
+	expr := fmt.Sprintf(`(import %s { config = {}; lib = {}; pkgs = {}; }).%s`, filepath.Join(dir, "hosts", machine, "configuration.nix"), path)
 	file := filepath.Join(t.TempDir(), "eval.nix")
 	if err := os.WriteFile(file, []byte(expr), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var out hostNetworking
-	if err := json.Unmarshal(nixtest.EvalJSON(t, file), &out); err != nil {
+	if err := json.Unmarshal(nixtest.EvalJSON(t, file), out); err != nil {
 		t.Fatal(err)
 	}
-	return out
 }
 
 // A ten-machine mesh parses, and each host's WireGuard interface lists
@@ -267,4 +274,73 @@ output "n1_mesh" { value = machine.n1.mesh_address }
 	if out := after.Outputs[0].Value.AsString(); out != recorded["n1"] {
 		t.Errorf("machine.n1.mesh_address = %q, want %q", out, recorded["n1"])
 	}
+}
+
+// The real zfs-iscsi-pool profile over a ten-machine mesh: the generated
+// Nix parses, and the real evaluator shows each of the consumer's eight
+// volumes exported by its provider, on the provider's mesh address, to
+// the consumer's initiator, and imported by the consumer from that
+// portal.
+func TestPoolWiring(t *testing.T) {
+	nixtest.Require(t)
+	machines := []string{"w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "w9", "w10"}
+	src := strings.ReplaceAll(meshDeployment(machines), "size = \"cx32\"", "size = \"cx32\"\n  disks = [{ name = \"pool\", size = 1000, format = \"raw\" }]")
+	src += "service \"vault\" {\n  profile = \"zfs-iscsi-pool\"\n  roles = { provider = [" + refsOf(machines) + "], consumer = [machine.w1] }\n}\n"
+	dep, cat := loadBuiltin(t, src, meshFacts(machines, nil))
+	tree, diags := Generate(dep, cat)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	dir := parseTree(t, tree)
+	addresses := dep.Services[0].MeshAddresses
+
+	type volume struct {
+		Name, Target, Initiator, Portal string
+		SizeGB                          int `json:"sizeGB"`
+	}
+	var consumer struct {
+		Consumer struct {
+			Pool, Initiator string
+			Volumes         []volume
+		}
+	}
+	evalOption(t, dir, "w1", "freecloud.zpool", &consumer)
+	c := consumer.Consumer
+	if c.Pool != "vault" || c.Initiator != InitiatorIQN("vault", "w1") || len(c.Volumes) != 8 {
+		t.Fatalf("w1's pool: %+v", c)
+	}
+	exported := 0
+	for _, m := range machines[1:] {
+		var provider struct {
+			Provider struct {
+				Pool, Listen string
+				Volumes      []volume
+			}
+		}
+		evalOption(t, dir, m, "freecloud.zpool", &provider)
+		p := provider.Provider
+		if p.Pool != "vault-volumes" || p.Listen != addresses[m] {
+			t.Errorf("%s: provider %+v, want pool vault-volumes on %s", m, p, addresses[m])
+		}
+		for _, v := range p.Volumes {
+			exported++
+			if v.Initiator != c.Initiator || v.Target != TargetIQN("vault", m, "w1") || v.Name != "vault-w1" || v.SizeGB != 100 {
+				t.Errorf("%s exports %+v", m, v)
+			}
+			if !slices.Contains(c.Volumes, volume{Portal: addresses[m] + ":3260", Target: v.Target}) {
+				t.Errorf("w1 does not import %s's volume from %s:3260: %+v", m, addresses[m], c.Volumes)
+			}
+		}
+	}
+	if exported != 8 {
+		t.Errorf("%d volumes exported, want 8", exported)
+	}
+}
+
+func refsOf(machines []string) string {
+	refs := make([]string, len(machines))
+	for i, m := range machines {
+		refs[i] = "machine." + m
+	}
+	return strings.Join(refs, ", ")
 }
