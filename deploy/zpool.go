@@ -384,7 +384,7 @@ func usedDevices(machine, pool, root string, used []string) error {
 		}
 		what = append(what, dev+" holds "+holds)
 	}
-	return poolError(ErrDeviceInUse, machine, "pool %s is made only on blank volumes, and %s. Nothing was created. A volume holding an old pool's label is wiped on its provider (zfs destroy, then apply makes it again)", pool, strings.Join(what, "; "))
+	return poolError(ErrDeviceInUse, machine, "pool %s is made only on blank volumes, and %s. Nothing was created. If its content is not needed, destroy the zvol on its provider (zfs destroy <provider pool>/<zvol>) and run systemctl restart freecloud-zvols.service iscsi-target.service there, which makes it again, blank; then apply again", pool, strings.Join(what, "; "))
 }
 
 func boolDigit(b bool) int {

@@ -75,7 +75,7 @@ profile "zfs-iscsi-pool" {
   param "overhead_gb" {
     type        = number
     default     = 0
-    description = "GB of each provider's disk kept out of the volumes, for ZFS's own metadata and free space."
+    description = "Whole GB subtracted from each consumer's entitlement: room kept free in its pool's volumes for ZFS's metadata and free space."
     validation {
       condition     = param.overhead_gb >= 0 && floor(param.overhead_gb) == param.overhead_gb
       error_message = "overhead_gb is a whole number of GB, 0 or more."
