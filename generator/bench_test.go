@@ -71,3 +71,42 @@ service "db-%[1]d" {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/machines, "ns/machine")
 }
+
+// BenchmarkGeneratePool loads and generates 100 Hetzner machines in one
+// mesh, all lending disk to a zfs-iscsi-pool service with 20 consumers:
+// what the services spanning machines add. Every member's configuration
+// is rendered from the whole cluster, so what the cluster is made of is
+// worked out once per deployment, not once per member.
+func BenchmarkGeneratePool(b *testing.B) {
+	const machines = 100
+	var src strings.Builder
+	src.WriteString("deployment \"pool\" {}\nprovider \"hetzner\" \"eu\" {}\n")
+	var providers, consumers []string
+	for i := 0; i < machines; i++ {
+		fmt.Fprintf(&src, "machine \"m%d\" {\n  provider = provider.hetzner.eu\n  location = %q\n  size = \"cx32\"\n  disks = [{ name = \"pool\", size = 1000, format = \"raw\" }]\n}\n", i, []string{"fsn1", "nbg1", "hel1"}[i%3])
+		providers = append(providers, fmt.Sprintf("machine.m%d", i))
+		if i%5 == 0 {
+			consumers = append(consumers, fmt.Sprintf("machine.m%d", i))
+		}
+	}
+	fmt.Fprintf(&src, "service \"mesh\" {\n  profile = \"wireguard-mesh\"\n  machines = [%s]\n  with = { cidr = \"10.77.0.0/16\" }\n}\n", strings.Join(providers, ", "))
+	fmt.Fprintf(&src, "service \"vault\" {\n  profile = \"zfs-iscsi-pool\"\n  roles = { provider = [%s], consumer = [%s] }\n}\n", strings.Join(providers, ", "), strings.Join(consumers, ", "))
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.fc.hcl"), []byte(src.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	cat, diags := profiles.Builtin()
+	if diags.HasErrors() {
+		b.Fatal(diags.Error())
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		dep, _, diags := config.Load(dir, config.Options{Catalogue: cat})
+		if diags.HasErrors() {
+			b.Fatal(diags.Error())
+		}
+		if _, diags := Generate(dep, cat); diags.HasErrors() {
+			b.Fatal(diags.Error())
+		}
+	}
+}

@@ -3,6 +3,7 @@ package generator
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,16 +19,25 @@ import (
 // Only public facts go in: the generated flake lands in the world-readable
 // Nix store.
 func clusterValue(dep *config.Deployment, s *config.Service, m *config.Machine) (cty.Value, hcl.Diagnostics) {
-	members := make([]cty.Value, len(s.Members))
-	for i, mem := range s.Members {
-		members[i] = memberValue(dep, s, mem, mem.Machine == m)
-	}
-	attrs := map[string]cty.Value{"members": cty.ListVal(members)}
+	others := dep.Memo(struct {
+		kind string
+		s    *config.Service
+	}{"cluster members", s}, func() any {
+		values := make([]cty.Value, len(s.Members))
+		for i, mem := range s.Members {
+			values[i] = memberValue(dep, s, mem, false)
+		}
+		return values
+	}).([]cty.Value)
+	members := slices.Clone(others)
+	attrs := map[string]cty.Value{}
 	for i, mem := range s.Members {
 		if mem.Machine == m {
+			members[i] = memberValue(dep, s, mem, true)
 			attrs["self"] = members[i]
 		}
 	}
+	attrs["members"] = cty.ListVal(members)
 	extra, diags := coordinate(dep, s, m)
 	for k, v := range extra {
 		attrs[k] = v

@@ -94,8 +94,24 @@ func garageValues(dep *config.Deployment, s *config.Service, m *config.Machine) 
 
 // ZpoolPlacement places the volumes of a zfs-pool service's consumers on
 // its providers (package zpool), keeping the placement state recorded and
-// honouring the service's sovereignty rule for every provider.
+// honouring the service's sovereignty rule for every provider. It is
+// worked out once per deployment: every member's configuration needs it.
 func ZpoolPlacement(dep *config.Deployment, s *config.Service) (zpool.Placement, hcl.Diagnostics) {
+	type placed struct {
+		p     zpool.Placement
+		diags hcl.Diagnostics
+	}
+	r := dep.Memo(struct {
+		kind string
+		s    *config.Service
+	}{"zpool placement", s}, func() any {
+		p, diags := placeVolumes(dep, s)
+		return placed{p, diags}
+	}).(placed)
+	return r.p, r.diags
+}
+
+func placeVolumes(dep *config.Deployment, s *config.Service) (zpool.Placement, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	disk := s.Params["disk"].AsString()
 	var in zpool.Input

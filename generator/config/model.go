@@ -45,6 +45,8 @@ type Deployment struct {
 	// deployment files.
 	Facts     Facts
 	DeclRange hcl.Range
+
+	memo memoTable
 }
 
 // Facts are what freecloud learnt of the hosts of a deployment and keeps
