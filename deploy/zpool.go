@@ -277,8 +277,8 @@ func EnsurePool(ctx context.Context, conn *sshx.Conn, root string, p ConsumerPoo
 		return PoolResult{}, fmt.Errorf("%s: %s: unexpected output %q", conn.Machine(), step, strings.TrimSpace(facts))
 	}
 	res := PoolResult{Outcome: outcome}
-	if res.Health, err = zpool.ParseHealth(status); err != nil {
-		return res, fmt.Errorf("%s: %w", conn.Machine(), err)
+	if res.Health, err = parseHealth(conn, status); err != nil {
+		return res, err
 	}
 	replace, waiting := replacements(res.Health, devices, attached)
 	if len(replace) > 0 {
@@ -294,17 +294,15 @@ func EnsurePool(ctx context.Context, conn *sshx.Conn, root string, p ConsumerPoo
 		for _, pair := range replace {
 			res.Replaced = append(res.Replaced, strings.TrimPrefix(pair.old.Path, root)+" by "+strings.TrimPrefix(pair.new, root))
 		}
-		if res.Health, err = zpool.ParseHealth(string(r.Stdout)); err != nil {
-			return res, fmt.Errorf("%s: %w", conn.Machine(), err)
+		if res.Health, err = parseHealth(conn, string(r.Stdout)); err != nil {
+			return res, err
 		}
 	}
 	res.Complete = true
 	for _, d := range devices {
 		res.Complete = res.Complete && res.Health.Has(d)
 	}
-	for i := range res.Health.Devices {
-		res.Health.Devices[i].Path = strings.TrimPrefix(res.Health.Devices[i].Path, root)
-	}
+	res.Health = belowRoot(res.Health, root)
 	if len(waiting) > 0 {
 		return res, poolError(ErrPoolWaits, conn.Machine(), "pool %s runs degraded until the volumes replacing its lost ones are attached: %s", p.Name, volumeNames(waiting))
 	}
@@ -359,14 +357,29 @@ func PoolHealth(ctx context.Context, conn *sshx.Conn, root, pool string) (zpool.
 	if err != nil {
 		return zpool.Health{}, err
 	}
-	h, err := zpool.ParseHealth(string(r.Stdout))
+	h, err := parseHealth(conn, string(r.Stdout))
+	return belowRoot(h, strings.TrimSuffix(root, "/")), err
+}
+
+// parseHealth parses what `zpool status -P` printed on conn's machine.
+func parseHealth(conn *sshx.Conn, out string) (zpool.Health, error) {
+	h, err := zpool.ParseHealth(out)
 	if err != nil {
 		return h, fmt.Errorf("%s: %w", conn.Machine(), err)
 	}
-	for i := range h.Devices {
-		h.Devices[i].Path = strings.TrimPrefix(h.Devices[i].Path, strings.TrimSuffix(root, "/"))
-	}
 	return h, nil
+}
+
+// belowRoot gives a pool's device paths as the host names them, without
+// Options.Root (a stand-in host's directory in tests; "" on a real host).
+func belowRoot(h zpool.Health, root string) zpool.Health {
+	devices := make([]zpool.Device, len(h.Devices))
+	for i, d := range h.Devices {
+		d.Path = strings.TrimPrefix(d.Path, root)
+		devices[i] = d
+	}
+	h.Devices = devices
+	return h
 }
 
 // usedDevices explains the volumes a new pool would be made on that hold

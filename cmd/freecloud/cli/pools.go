@@ -32,10 +32,8 @@ func (s *session) poolSteps(actual map[string][]*providers.Resource) []plan.Clus
 			m := mem.Machine
 			if slices.Contains(mem.Roles, generator.ProviderRole) && s.recordedPool(m.Name, generator.ProviderPool(svc.Name)) == nil {
 				at := "its raw disk " + disk
-				if d := m.Disk(disk); d != nil {
-					if device := diskDevice(m, *d, actual); device != "" {
-						at += " (" + device + ")"
-					}
+				if device := rawDevice(m, svc, actual); device != "" {
+					at += " (" + device + ")"
 				}
 				steps = append(steps, plan.ClusterStep{Service: svc.Name, Machine: m.Name, Action: "create",
 					Detail: fmt.Sprintf("pool %s on %s, if blank; one already there is imported", generator.ProviderPool(svc.Name), at)})
@@ -68,27 +66,8 @@ func (s *session) poolSteps(actual map[string][]*providers.Resource) []plan.Clus
 // device that is not blank or a recorded pool that is gone fails apply
 // once every other pool has had its turn.
 func (s *session) applyPools(ctx context.Context, w io.Writer, actual map[string][]*providers.Resource) error {
-	auth := sshx.DefaultAuth()
-	defer auth.Close()
-	var failed []error
-	tell := func(svc string, m, format string, args ...any) {
-		fmt.Fprintf(w, "service.%s on host.%s: %s\n", svc, m, fmt.Sprintf(format, args...))
-	}
-	outcome := func(svc, m string, err error) {
-		what := err
-		var pe *deploy.PoolError
-		if errors.As(err, &pe) {
-			what = errors.New(pe.Detail) // the line names the machine
-		}
-		switch {
-		case err == nil:
-		case errors.Is(err, deploy.ErrPoolWaits), errors.As(err, new(errNotDeployed)):
-			tell(svc, m, "%v; a later apply goes on", what)
-		default:
-			tell(svc, m, "%v", what)
-			failed = append(failed, err)
-		}
-	}
+	r := &poolRun{s: s, ctx: ctx, w: w, actual: actual, auth: sshx.DefaultAuth()}
+	defer r.auth.Close()
 	for _, svc := range s.dep.Services {
 		if svc.Profile.Cluster != generator.ZpoolCoordinator {
 			continue
@@ -97,66 +76,128 @@ func (s *session) applyPools(ctx context.Context, w io.Writer, actual map[string
 		if diags.HasErrors() {
 			return fmt.Errorf("service %s: %s", svc.Name, diags.Error())
 		}
-		name := generator.ProviderPool(svc.Name)
 		for _, mem := range svc.Members {
-			m := mem.Machine
-			if !slices.Contains(mem.Roles, generator.ProviderRole) {
-				continue
-			}
-			device := diskDevice(m, *m.Disk(svc.Params["disk"].AsString()), actual) // the coordinator checked it exists
-			if device == "" {
-				outcome(svc.Name, m.Name, fmt.Errorf("%w: the device of its raw disk is not known yet", deploy.ErrPoolWaits))
-				continue
-			}
-			recorded := s.recordedPool(m.Name, name)
-			did, err := withHost(ctx, s, auth, m, actual, func(conn *sshx.Conn) (string, error) {
-				return deploy.EnsureProviderPool(ctx, conn, deployRoot(m.Name), deploy.ProviderPool{Name: name, Device: device, Recorded: recorded != nil})
-			})
-			if did == deploy.PoolCreated || did == deploy.PoolImported {
-				tell(svc.Name, m.Name, "%s pool %s on %s", did, name, device)
-			}
-			if did != "" && recorded == nil {
-				if err := s.recordPool(&state.Pool{Service: svc.Name, Machine: m.Name, Name: name, Devices: []string{device}}); err != nil {
+			if slices.Contains(mem.Roles, generator.ProviderRole) {
+				if err := r.providerPool(svc, mem.Machine); err != nil {
 					return err
 				}
 			}
-			outcome(svc.Name, m.Name, err)
 		}
 		for _, p := range placement.Pools {
-			m := s.dep.Machine(p.Consumer)
-			var devices, providers []string
-			for _, v := range p.Volumes {
-				portal := generator.Portal(s.dep.MeshAddress(s.dep.Machine(v.Provider)))
-				devices = append(devices, generator.DevicePath(portal, generator.TargetIQN(svc.Name, v.Provider, v.Consumer)))
-				providers = append(providers, v.Provider)
+			if err := r.consumerPool(svc, p); err != nil {
+				return err
 			}
-			recorded := s.recordedPool(m.Name, svc.Name)
-			res, err := withHost(ctx, s, auth, m, actual, func(conn *sshx.Conn) (deploy.PoolResult, error) {
-				return deploy.EnsurePool(ctx, conn, deployRoot(m.Name), deploy.ConsumerPool{Name: svc.Name, Devices: devices, Providers: providers, Recorded: recorded != nil})
-			})
-			switch res.Outcome {
-			case deploy.PoolCreated:
-				tell(svc.Name, m.Name, "created pool %s: RAIDZ3 over %d volumes on %s", svc.Name, len(devices), providersOf(p.Volumes))
-			case deploy.PoolImported:
-				tell(svc.Name, m.Name, "imported pool %s", svc.Name)
-			}
-			for _, r := range res.Replaced {
-				tell(svc.Name, m.Name, "replacing %s; ZFS rebuilds its data", r)
-			}
-			if res.Outcome != "" && recorded == nil {
-				if err := s.recordPool(&state.Pool{Service: svc.Name, Machine: m.Name, Name: svc.Name, Devices: devices}); err != nil {
-					return err
-				}
-			}
-			if res.Complete {
-				if err := s.recordVolumes(svc.Name, p); err != nil {
-					return err
-				}
-			}
-			outcome(svc.Name, m.Name, err)
 		}
 	}
-	return errors.Join(failed...)
+	if r.failed > 0 {
+		return fmt.Errorf("%d pool step(s) failed; the other pools were brought up. Fix what is told above and run apply again", r.failed)
+	}
+	return nil
+}
+
+// A poolRun is apply's pool work: it tells each step on its service and
+// host's line, and counts the steps that failed. Its methods return only
+// the errors that stop apply (state cannot be written).
+type poolRun struct {
+	s      *session
+	ctx    context.Context
+	w      io.Writer
+	actual map[string][]*providers.Resource
+	auth   *sshx.Auth
+	failed int
+}
+
+func (r *poolRun) tell(svc *config.Service, m *config.Machine, format string, args ...any) {
+	fmt.Fprintf(r.w, "service.%s on host.%s: %s\n", svc.Name, m.Name, fmt.Sprintf(format, args...))
+}
+
+// outcome tells a step that did not go through: waiting is not a failure.
+func (r *poolRun) outcome(svc *config.Service, m *config.Machine, err error) {
+	if err == nil {
+		return
+	}
+	what := err
+	var pe *deploy.PoolError
+	if errors.As(err, &pe) {
+		what = errors.New(pe.Detail) // the line names the machine
+	}
+	if errors.Is(err, deploy.ErrPoolWaits) || errors.As(err, new(errNotDeployed)) {
+		r.tell(svc, m, "%v; a later apply goes on", what)
+		return
+	}
+	r.tell(svc, m, "%v", what)
+	r.failed++
+}
+
+// providerPool brings up a provider's pool of volumes on its raw disk.
+func (r *poolRun) providerPool(svc *config.Service, m *config.Machine) error {
+	name := generator.ProviderPool(svc.Name)
+	device := rawDevice(m, svc, r.actual)
+	if device == "" {
+		r.outcome(svc, m, fmt.Errorf("%w: the device of its raw disk is not known yet", deploy.ErrPoolWaits))
+		return nil
+	}
+	recorded := r.s.recordedPool(m.Name, name)
+	did, err := withHost(r.ctx, r.s, r.auth, m, r.actual, func(conn *sshx.Conn) (string, error) {
+		return deploy.EnsureProviderPool(r.ctx, conn, deployRoot(m.Name), deploy.ProviderPool{Name: name, Device: device, Recorded: recorded != nil})
+	})
+	if did == deploy.PoolCreated || did == deploy.PoolImported {
+		r.tell(svc, m, "%s pool %s on %s", did, name, device)
+	}
+	if did != "" && recorded == nil {
+		if err := r.s.recordPool(&state.Pool{Service: svc.Name, Machine: m.Name, Name: name, Devices: []string{device}}); err != nil {
+			return err
+		}
+	}
+	r.outcome(svc, m, err)
+	return nil
+}
+
+// consumerPool brings up a consumer's pool over its placed volumes, and
+// records the placement once the pool is made of it.
+func (r *poolRun) consumerPool(svc *config.Service, p zpool.Pool) error {
+	dep := r.s.dep
+	m := dep.Machine(p.Consumer)
+	var devices, providers []string
+	for _, v := range p.Volumes {
+		portal := generator.Portal(dep.MeshAddress(dep.Machine(v.Provider)))
+		devices = append(devices, generator.DevicePath(portal, generator.TargetIQN(svc.Name, v.Provider, v.Consumer)))
+		providers = append(providers, v.Provider)
+	}
+	recorded := r.s.recordedPool(m.Name, svc.Name)
+	res, err := withHost(r.ctx, r.s, r.auth, m, r.actual, func(conn *sshx.Conn) (deploy.PoolResult, error) {
+		return deploy.EnsurePool(r.ctx, conn, deployRoot(m.Name), deploy.ConsumerPool{Name: svc.Name, Devices: devices, Providers: providers, Recorded: recorded != nil})
+	})
+	switch res.Outcome {
+	case deploy.PoolCreated:
+		r.tell(svc, m, "created pool %s: RAIDZ3 over %d volumes on %s", svc.Name, len(devices), providersOf(p.Volumes))
+	case deploy.PoolImported:
+		r.tell(svc, m, "imported pool %s", svc.Name)
+	}
+	for _, replaced := range res.Replaced {
+		r.tell(svc, m, "replacing %s; ZFS rebuilds its data", replaced)
+	}
+	if res.Outcome != "" && recorded == nil {
+		if err := r.s.recordPool(&state.Pool{Service: svc.Name, Machine: m.Name, Name: svc.Name, Devices: devices}); err != nil {
+			return err
+		}
+	}
+	if res.Complete {
+		if err := r.s.recordVolumes(svc.Name, p); err != nil {
+			return err
+		}
+	}
+	r.outcome(svc, m, err)
+	return nil
+}
+
+// rawDevice is the device of the raw disk a provider lends to a zfs-pool
+// service (its disk parameter); "" while not known.
+func rawDevice(m *config.Machine, svc *config.Service, actual map[string][]*providers.Resource) string {
+	if d := m.Disk(svc.Params["disk"].AsString()); d != nil {
+		return diskDevice(m, *d, actual)
+	}
+	return ""
 }
 
 // withHost runs a pool step on a deployed machine over SSH.
