@@ -16,48 +16,11 @@ import (
 )
 
 // harness evaluates secrets.nix without nixpkgs, which the tests do not
-// have: lib holds the few functions the module uses, written as nixpkgs
-// writes them, and the option types only carry what the harness needs to
-// fill in defaults. It returns the module's config with mkIf resolved.
+// have, with nixStubLib as lib. It returns the module's config with mkIf
+// resolved.
 const harness = `{ module, secrets, ciphertexts, generateHostKeys ? true, assertionsOnly ? false }:
 let
-  lib = rec {
-    mkOption = o: o;
-    literalExpression = text: { _type = "literalExpression"; inherit text; };
-    mkIf = condition: content: { _type = "if"; inherit condition content; };
-    types = {
-      nullOr = t: { name = "nullOr"; inherit t; };
-      enum = values: { name = "enum"; inherit values; };
-      strMatching = re: { name = "strMatching"; inherit re; };
-      str = { name = "str"; };
-      bool = { name = "bool"; };
-      path = { name = "path"; };
-      ints.between = lo: hi: { name = "between"; };
-      listOf = t: { name = "listOf"; inherit t; };
-      attrsOf = elemType: { name = "attrsOf"; inherit elemType; };
-      submodule = m: { name = "submodule"; inherit (m) options; };
-    };
-    escapeShellArg = arg:
-      let s = toString arg; in
-      if builtins.match "[[:alnum:],._+:@%/-]+" s == null
-      then "'${builtins.replaceStrings [ "'" ] [ "'\\''" ] s}'"
-      else s;
-    concatStringsSep = builtins.concatStringsSep;
-    concatMapStringsSep = sep: f: list: concatStringsSep sep (map f list);
-    concatLists = builtins.concatLists;
-    optional = cond: x: if cond then [ x ] else [ ];
-    optionals = cond: xs: if cond then xs else [ ];
-    attrNames = builtins.attrNames;
-    mapAttrs = builtins.mapAttrs;
-    mapAttrsToList = f: attrs: map (n: f n attrs.${n}) (builtins.attrNames attrs);
-    all = builtins.all;
-    any = builtins.any;
-    filter = builtins.filter;
-    length = builtins.length;
-    unique = builtins.foldl' (acc: e: if builtins.elem e acc then acc else acc ++ [ e ]) [ ];
-    nameValuePair = name: value: { inherit name value; };
-    listToAttrs = builtins.listToAttrs;
-  };
+  lib = ` + nixStubLib + `;
   pkgs = { age = "/nix/store/stub-age"; coreutils = "/nix/store/stub-coreutils"; };
   eval = config: import module { inherit config lib pkgs; };
   options = (eval (throw "the options need no config")).options.freecloud;

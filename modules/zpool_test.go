@@ -17,40 +17,14 @@ import (
 )
 
 // zpoolHarness evaluates zpool.nix without nixpkgs, as harness does for
-// secrets.nix: lib holds what the module uses, option types carry only
-// what filling in defaults needs, and pkgs.writeShellScript keeps the
+// secrets.nix, with nixStubLib as lib; pkgs.writeShellScript keeps the
 // script's name and text so the tests can run it. The module's config is
 // returned with mkIf and mkMerge resolved (lists concatenate, attribute
 // sets merge, as NixOS does) and mkDefault kept as an override record, so
 // a test sees which values the host may change.
 const zpoolHarness = `{ module, zpool, hostName }:
 let
-  lib = rec {
-    mkOption = o: o;
-    mkIf = condition: content: { _type = "if"; inherit condition content; };
-    mkMerge = contents: { _type = "merge"; inherit contents; };
-    mkOverride = priority: content: { _type = "override"; inherit priority content; };
-    mkDefault = mkOverride 1000;
-    types = {
-      nullOr = t: { name = "nullOr"; inherit t; };
-      strMatching = re: { name = "strMatching"; inherit re; };
-      str = { name = "str"; };
-      ints.positive = { name = "positive"; };
-      ints.between = lo: hi: { name = "between"; };
-      listOf = t: { name = "listOf"; inherit t; };
-      submodule = m: { name = "submodule"; inherit (m) options; };
-    };
-    escapeShellArg = arg:
-      let s = toString arg; in
-      if builtins.match "[[:alnum:],._+:@%/-]+" s == null
-      then "'${builtins.replaceStrings [ "'" ] [ "'\\''" ] s}'"
-      else s;
-    concatStringsSep = builtins.concatStringsSep;
-    concatMapStringsSep = sep: f: list: concatStringsSep sep (map f list);
-    concatMap = builtins.concatMap;
-    length = builtins.length;
-    unique = builtins.foldl' (acc: e: if builtins.elem e acc then acc else acc ++ [ e ]) [ ];
-  };
+  lib = ` + nixStubLib + `;
   pkgs = {
     coreutils = "/nix/store/stub-coreutils";
     gawk = "/nix/store/stub-gawk";
