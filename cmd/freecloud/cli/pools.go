@@ -61,7 +61,9 @@ func (s *session) poolSteps(actual map[string][]*providers.Resource) []plan.Clus
 // deploys: each provider's pool of volumes on its raw disk, then each
 // consumer's RAIDZ3 pool over its eight volumes, replacing volumes lost
 // with their provider. A pool is created once, on blank devices, and
-// recorded; from then on it is only imported. Work that waits for a
+// recorded; from then on its host imports it and apply leaves it alone,
+// as plan shows no work for it: an apply does not connect to every
+// machine of a pool for nothing. Work that waits for a
 // device (a provider not up yet) is told and left for a later apply; a
 // device that is not blank or a recorded pool that is gone fails apply
 // once every other pool has had its turn.
@@ -129,22 +131,26 @@ func (r *poolRun) outcome(svc *config.Service, m *config.Machine, err error) {
 	r.failed++
 }
 
-// providerPool brings up a provider's pool of volumes on its raw disk.
+// providerPool brings up a provider's pool of volumes on its raw disk,
+// unless state records it: the host imports it from then on.
 func (r *poolRun) providerPool(svc *config.Service, m *config.Machine) error {
 	name := generator.ProviderPool(svc.Name)
+	recorded := r.s.recordedPool(m.Name, name)
+	if recorded != nil {
+		return nil
+	}
 	device := rawDevice(m, svc, r.actual)
 	if device == "" {
 		r.outcome(svc, m, fmt.Errorf("%w: the device of its raw disk is not known yet", deploy.ErrPoolWaits))
 		return nil
 	}
-	recorded := r.s.recordedPool(m.Name, name)
 	did, err := withHost(r.ctx, r.s, r.auth, m, r.actual, func(conn *sshx.Conn) (string, error) {
-		return deploy.EnsureProviderPool(r.ctx, conn, deployRoot(m.Name), deploy.ProviderPool{Name: name, Device: device, Recorded: recorded != nil})
+		return deploy.EnsureProviderPool(r.ctx, conn, deployRoot(m.Name), deploy.ProviderPool{Name: name, Device: device})
 	})
 	if did == deploy.PoolCreated || did == deploy.PoolImported {
 		r.tell(svc, m, "%s pool %s on %s", did, name, device)
 	}
-	if did != "" && recorded == nil {
+	if did != "" {
 		if err := r.s.recordPool(&state.Pool{Service: svc.Name, Machine: m.Name, Name: name, Devices: []string{device}}); err != nil {
 			return err
 		}
@@ -154,17 +160,22 @@ func (r *poolRun) providerPool(svc *config.Service, m *config.Machine) error {
 }
 
 // consumerPool brings up a consumer's pool over its placed volumes, and
-// records the placement once the pool is made of it.
+// records the placement once the pool is made of it. A pool state
+// records as made of the placed volumes is left to its host, which
+// imports it: as plan has it, there is nothing to do.
 func (r *poolRun) consumerPool(svc *config.Service, p zpool.Pool) error {
 	dep := r.s.dep
 	m := dep.Machine(p.Consumer)
+	recorded := r.s.recordedPool(m.Name, svc.Name)
+	if recorded != nil && sameVolumes(r.s.recordedVolumes(svc.Name, p.Consumer), p.Volumes) {
+		return nil
+	}
 	var devices, providers []string
 	for _, v := range p.Volumes {
 		portal := generator.Portal(dep.MeshAddress(dep.Machine(v.Provider)))
 		devices = append(devices, generator.DevicePath(portal, generator.TargetIQN(svc.Name, v.Provider, v.Consumer)))
 		providers = append(providers, v.Provider)
 	}
-	recorded := r.s.recordedPool(m.Name, svc.Name)
 	res, err := withHost(r.ctx, r.s, r.auth, m, r.actual, func(conn *sshx.Conn) (deploy.PoolResult, error) {
 		return deploy.EnsurePool(r.ctx, conn, deployRoot(m.Name), deploy.ConsumerPool{Name: svc.Name, Devices: devices, Providers: providers, Recorded: recorded != nil})
 	})
